@@ -1,0 +1,5 @@
+"""Allow ``python -m idlgen``."""
+
+from idlgen.cli import main
+
+raise SystemExit(main())
