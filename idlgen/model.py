@@ -17,6 +17,7 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from idlgen.diagnostics import NO_SPAN, Span
 
 # --------------------------------------------------------------------------- expressions
