@@ -1,0 +1,999 @@
+"""Name resolution, constant evaluation and semantic checks (the stage after parsing).
+
+:class:`Resolver` walks one *run* — a main file and, at each ``import``, the
+imported file — in source order, the way widl does: a name is visible from
+the point where it is declared, imported declarations first.  It
+
+- keeps a symbol table (plain types, ``struct``/``union``/``enum`` tags,
+  constants and enumerators); a forward declaration and the definition are
+  one symbol, clashes are reported with a note at the earlier declaration;
+- binds every :class:`~idlgen.model.NamedType` and
+  :class:`~idlgen.model.TaggedType` to its declaration (the definition when
+  there is one);
+- evaluates constant expressions: ``const`` values, enumerators (implicit
+  increments too), ``id(...)`` DISPIDs and other attribute arguments;
+- numbers vtable slots along the inheritance chain;
+- checks what widl/MIDL check (``[out]`` pointers, ``[retval]``, ``[propput]``
+  parameters, ``uuid`` on ``object`` interfaces, duplicate uuids).
+
+Scoping follows widl: classic IDL has one global namespace for types and one
+for constants, so typedefs, enums and consts declared inside an interface are
+global too.  Typedefs may shadow a typedef of another (imported) file — MIDL
+allows that — but not one of the same file.  Declarations from
+``importlib("stdole2.tlb")`` form a fallback scope, consulted only when a name
+is found nowhere else.
+
+Imported files are shared between runs (see :mod:`idlgen.frontend`): their
+references are bound the first time they are resolved; later runs only
+re-declare their symbols.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from idlgen.diagnostics import NO_SPAN, DiagnosticSink, Span
+from idlgen.model import (
+    ApiContract,
+    ArrayType,
+    Attribute,
+    BaseType,
+    BinaryExpr,
+    CastExpr,
+    CoClass,
+    ConditionalExpr,
+    Const,
+    CppQuote,
+    Declaration,
+    Declare,
+    Delegate,
+    DispInterface,
+    Enum,
+    EnumMember,
+    Expr,
+    Field,
+    Function,
+    FunctionType,
+    IdlFile,
+    Import,
+    ImportLib,
+    Interface,
+    Library,
+    Literal,
+    MemberExpr,
+    Method,
+    Module,
+    NamedType,
+    NameExpr,
+    Namespace,
+    Param,
+    PointerType,
+    Pragma,
+    RuntimeClass,
+    SafeArrayType,
+    SizeofExpr,
+    Struct,
+    TaggedType,
+    Typedef,
+    TypeRef,
+    UnaryExpr,
+    Union,
+    Variable,
+)
+
+Value = int | float | str
+
+#: Type names every IDL compiler knows without a declaration (widl registers
+#: these as built-in types; the grammar may hand them over as plain names).
+BUILTIN_TYPE_NAMES = frozenset(
+    {
+        "boolean",
+        "byte",
+        "char",
+        "double",
+        "error_status_t",
+        "float",
+        "handle_t",
+        "hyper",
+        "int",
+        "long",
+        "short",
+        "small",
+        "void",
+        "wchar_t",
+        "__int8",
+        "__int16",
+        "__int32",
+        "__int64",
+        "__int3264",
+        "signed",
+        "unsigned",
+    }
+)
+
+#: Attributes whose single argument is a constant expression worth evaluating.
+_EVALUATED_ATTRIBUTES = frozenset({"id", "helpcontext", "helpstringcontext", "lcid", "dispid"})
+
+#: Declaration kinds that live in the plain-type namespace.
+_TYPE_KINDS = (
+    Typedef,
+    Interface,
+    DispInterface,
+    CoClass,
+    Module,
+    RuntimeClass,
+    Delegate,
+    ApiContract,
+)
+
+
+def describe(decl: Declaration | None) -> str:
+    """A short noun for *decl* as used in messages (``interface``, ``typedef`` ...)."""
+    names = {
+        Typedef: "typedef",
+        Interface: "interface",
+        DispInterface: "dispinterface",
+        CoClass: "coclass",
+        Module: "module",
+        Library: "library",
+        Struct: "struct",
+        Union: "union",
+        Enum: "enum",
+        Const: "constant",
+        RuntimeClass: "runtimeclass",
+        Delegate: "delegate",
+        ApiContract: "apicontract",
+        Function: "function",
+    }
+    for kind, noun in names.items():
+        if isinstance(decl, kind):
+            return noun
+    return "declaration"
+
+
+def is_defined(decl: Declaration) -> bool:
+    """False for forward declarations (``interface X;``, ``struct S;``)."""
+    return bool(getattr(decl, "is_defined", True))
+
+
+@dataclass
+class Symbol:
+    """One name in a namespace: its first declaration and its definition, if any."""
+
+    name: str
+    first: Declaration | EnumMember
+    definition: Declaration | EnumMember | None = None
+
+    @property
+    def decl(self) -> Declaration | EnumMember:
+        """The definition when there is one, else the first declaration."""
+        return self.definition if self.definition is not None else self.first
+
+
+@dataclass
+class SymbolTable:
+    """The names visible in one run, in the three namespaces of classic IDL."""
+
+    types: dict[str, Symbol] = field(default_factory=dict)
+    tags: dict[tuple[str, str], Symbol] = field(default_factory=dict)
+    values: dict[str, Symbol] = field(default_factory=dict)
+    #: uuid (lowercase) -> the first declaration that carries it
+    uuids: dict[str, Declaration] = field(default_factory=dict)
+
+    def lookup_type(self, name: str) -> Declaration | None:
+        """The declaration a type name stands for, or None."""
+        sym = self.types.get(name)
+        if sym is not None and isinstance(sym.decl, Declaration):
+            return sym.decl
+        return None
+
+    def lookup_tag(self, keyword: str, tag: str) -> Declaration | None:
+        """The ``struct``/``union``/``enum`` with tag *tag*, or None."""
+        sym = self.tags.get((keyword, tag))
+        if sym is not None and isinstance(sym.decl, Declaration):
+            return sym.decl
+        return None
+
+    def lookup_value(self, name: str) -> Const | EnumMember | None:
+        """The constant or enumerator called *name*, or None."""
+        sym = self.values.get(name)
+        if sym is None:
+            return None
+        d = sym.decl
+        return d if isinstance(d, Const | EnumMember) else None
+
+
+#: Loads the declarations an ``importlib("name")`` stands for (None when unknown).
+ImportLibLoader = Callable[[ImportLib], "IdlFile | None"]
+
+
+@dataclass
+class _FileState:
+    """What the resolver remembers about a shared (imported) file across runs."""
+
+    resolved: bool = False
+
+
+class Resolver:
+    """Resolves runs; keep one instance per process to share imported files."""
+
+    def __init__(self, sink: DiagnosticSink, load_importlib: ImportLibLoader | None = None) -> None:
+        self.sink = sink
+        self.load_importlib = load_importlib
+        self._files: dict[int, _FileState] = {}
+        self._vtable_sizes: dict[int, int | None] = {}
+        # per-run state
+        self.table = SymbolTable()
+        self.fallback = SymbolTable()
+        self._visited: set[int] = set()
+        self._seen_bodies: set[int] = set()
+        self._forward_refs: list[tuple[NamedType | TaggedType, Symbol]] = []
+        self._checking = False
+        self._in_library = False
+        self._current_file = ""
+
+    # ------------------------------------------------------------------ runs
+
+    def resolve_run(self, main: IdlFile) -> SymbolTable:
+        """Resolve *main* (and, once per process, the files it imports).
+
+        Returns the run's symbol table: every name visible at the end of *main*.
+        """
+        self.table = SymbolTable()
+        self.fallback = SymbolTable()
+        self._visited = set()
+        self._seen_bodies = set()
+        self._forward_refs = []
+        self._walk_file(main, check=True)
+        for ref, sym in self._forward_refs:
+            target = sym.decl
+            if isinstance(target, Declaration):
+                ref.target = target
+        self._forward_refs = []
+        return self.table
+
+    def _walk_file(self, f: IdlFile, *, check: bool) -> None:
+        key = id(f)
+        if key in self._visited:
+            return
+        self._visited.add(key)
+        state = self._files.setdefault(key, _FileState())
+        saved = (self._checking, self._in_library, self._current_file)
+        self._checking, self._in_library, self._current_file = check, False, f.path
+        try:
+            if state.resolved and not check:
+                for d in f.declarations:
+                    self._declare_only(d)
+            else:
+                for d in f.declarations:
+                    self._statement(d)
+                state.resolved = True
+        finally:
+            self._checking, self._in_library, self._current_file = saved
+
+    # ------------------------------------------------------------------ declaring
+
+    def _declare_only(self, d: Declaration) -> None:
+        """Re-register the names of an already resolved declaration (no checks)."""
+        if isinstance(d, Import):
+            if d.resolved is not None:
+                self._walk_file(d.resolved, check=False)
+        elif isinstance(d, ImportLib):
+            self._importlib(d)
+        elif isinstance(d, Library | Module | Namespace):
+            if isinstance(d, Module):
+                self._register_type(d, quiet=True)
+            for inner in d.body:
+                self._declare_only(inner)
+        elif isinstance(d, Interface):
+            self._register_type(d, quiet=True)
+            for item in d.body:
+                if isinstance(item, Declaration):
+                    self._declare_only(item)
+        elif isinstance(d, Struct | Union | Enum):
+            self._register_tagged(d, quiet=True)
+        elif isinstance(d, Typedef):
+            self._register_type(d, quiet=True)
+            self._declare_inline(d.type)
+        elif isinstance(d, Const):
+            self._register_value(d.name, d, quiet=True)
+        elif isinstance(d, _TYPE_KINDS):
+            self._register_type(d, quiet=True)
+        elif isinstance(d, Function | Variable):
+            self._declare_inline(d.type if isinstance(d, Variable) else d.return_type)
+
+    def _declare_inline(self, t: TypeRef) -> None:
+        """Register tagged types defined inline in *t* (``typedef struct tag {...} X``)."""
+        while isinstance(t, PointerType | ArrayType):
+            t = t.target if isinstance(t, PointerType) else t.element
+        if isinstance(t, TaggedType) and t.definition is not None:
+            self._register_tagged(t.definition, quiet=True)
+
+    def _register_type(self, d: Declaration, *, quiet: bool = False) -> Symbol | None:
+        name = d.qualified_name if d.namespace else d.name
+        if not name:
+            return None
+        sym = self.table.types.get(name)
+        if sym is None:
+            sym = Symbol(name, d, d if is_defined(d) else None)
+            self.table.types[name] = sym
+            if d.namespace and d.name and d.name not in self.table.types:
+                self.table.types[d.name] = sym
+            return sym
+        if sym.first is d or sym.definition is d:
+            return sym
+        prev = sym.decl
+        assert isinstance(prev, Declaration)
+        if isinstance(d, Typedef):
+            same_file = _decl_file(prev) == _decl_file(d)
+            if same_file and not quiet:
+                self._clash(d, prev, "redefinition of '{0}'")
+            # MIDL lets a typedef shadow one from another (imported) file
+            self.table.types[name] = Symbol(name, d, d)
+            return self.table.types[name]
+        if type(prev) is not type(d) and not isinstance(prev, Typedef):
+            if not quiet:
+                self._clash(
+                    d,
+                    prev,
+                    f"'{{0}}' redeclared as a different kind of symbol "
+                    f"({describe(d)}, previously {describe(prev)})",
+                )
+            return sym
+        if isinstance(prev, Typedef):
+            # a typedef then an interface/coclass of the same name: the newer wins
+            if not quiet and _decl_file(prev) == _decl_file(d):
+                self._clash(d, prev, "redefinition of '{0}'")
+            self.table.types[name] = Symbol(name, d, d if is_defined(d) else None)
+            return self.table.types[name]
+        if is_defined(d):
+            if sym.definition is not None and sym.definition is not d:
+                if not quiet and isinstance(sym.definition, Declaration):
+                    self._clash(d, sym.definition, f"redefinition of {describe(d)} '{{0}}'")
+            else:
+                sym.definition = d
+        return sym
+
+    def _register_tagged(self, d: Struct | Union | Enum, *, quiet: bool = False) -> None:
+        if isinstance(d, Enum):
+            for m in d.members:
+                self._register_value(m.name, m, quiet=quiet)
+        if not d.name:
+            return
+        keyword = describe(d)
+        key = (keyword, d.name)
+        sym = self.table.tags.get(key)
+        if sym is None:
+            self.table.tags[key] = Symbol(d.name, d, d if is_defined(d) else None)
+            return
+        if sym.first is d or sym.definition is d:
+            return
+        if is_defined(d):
+            if sym.definition is not None:
+                prev = sym.definition
+                if not quiet and isinstance(prev, Declaration):
+                    self._clash(d, prev, f"redefinition of '{keyword} {{0}}'")
+            else:
+                sym.definition = d
+
+    def _register_value(self, name: str, d: Const | EnumMember, *, quiet: bool = False) -> None:
+        sym = self.table.values.get(name)
+        if sym is None or sym.decl is d:
+            self.table.values[name] = Symbol(name, d, d)
+            return
+        prev = sym.decl
+        if not quiet and _span_of(prev).file == d.span.file and d.span.file != NO_SPAN.file:
+            kind = "enumerator" if isinstance(d, EnumMember) else "constant"
+            self.sink.warning(
+                d.span,
+                f"redefinition of {kind} '{name}'",
+                self.sink.note(_span_of(prev), f"previous definition of '{name}' was here"),
+            )
+        self.table.values[name] = Symbol(name, d, d)
+
+    def _clash(self, d: Declaration, prev: Declaration, message: str) -> None:
+        name = d.name or "?"
+        pspan = prev.span
+        note = self.sink.note(pspan, f"'{name}' previously declared at {pspan.file}:{pspan.line}")
+        self.sink.error(d.span, message.format(name), note)
+
+    # ------------------------------------------------------------------ statements
+
+    def _statement(self, d: Declaration) -> None:
+        if isinstance(d, Import):
+            if d.resolved is not None:
+                self._walk_file(d.resolved, check=False)
+        elif isinstance(d, ImportLib):
+            self._importlib(d)
+        elif isinstance(d, Library):
+            saved = self._in_library
+            self._in_library = True
+            self._attributes(d.attributes)
+            self._note_uuid(d)
+            for inner in d.body:
+                self._statement(inner)
+            self._in_library = saved
+        elif isinstance(d, Module):
+            self._register_type(d)
+            self._attributes(d.attributes)
+            for inner in d.body:
+                self._statement(inner)
+        elif isinstance(d, Namespace):
+            for inner in d.body:
+                self._statement(inner)
+        elif isinstance(d, Interface):
+            self._interface(d)
+        elif isinstance(d, DispInterface):
+            self._dispinterface(d)
+        elif isinstance(d, CoClass | RuntimeClass):
+            self._coclass(d)
+        elif isinstance(d, Struct | Union | Enum):
+            self._tagged_definition(d)
+        elif isinstance(d, Typedef):
+            self._attributes(d.attributes)
+            self._type(d.type)
+            self._register_type(d)
+        elif isinstance(d, Const):
+            self._type(d.type)
+            value = self.evaluate(d.expr, what="constant")
+            d.value = value
+            self._register_value(d.name, d)
+        elif isinstance(d, Function):
+            self._attributes(d.attributes)
+            self._type(d.return_type)
+            self._params(d.params)
+        elif isinstance(d, Variable):
+            self._type(d.type)
+        elif isinstance(d, Delegate):
+            self._register_type(d)
+            self._type(d.return_type)
+            self._params(d.params)
+        elif isinstance(d, ApiContract):
+            self._register_type(d)
+        elif isinstance(d, Declare):
+            for inst in d.instantiations:
+                self._type(inst)
+        elif isinstance(d, CppQuote | Pragma):
+            pass
+
+    def _importlib(self, d: ImportLib) -> None:
+        if self.load_importlib is None:
+            return
+        lib = self.load_importlib(d)
+        if lib is None or id(lib) in self._visited:
+            return
+        # the library's names go to the fallback scope
+        saved_table = self.table
+        self.table = self.fallback
+        try:
+            self._walk_file(lib, check=False)
+        finally:
+            self.table = saved_table
+
+    # ------------------------------------------------------------------ COM types
+
+    def _interface(self, d: Interface) -> None:
+        sym = self._register_type(d)
+        self._attributes(d.attributes)
+        if not d.is_defined:
+            return
+        if d.base is not None:
+            found = self._lookup_type_symbol(d.base.name)
+            if found is None:
+                self._unknown(d.base, "base interface")
+            else:
+                target = found.decl
+                if isinstance(target, Declaration) and not isinstance(target, Interface):
+                    self.sink.error(
+                        d.base.span,
+                        f"base of interface '{d.name}' is not an interface: "
+                        f"'{d.base.name}' is a {describe(target)}",
+                    )
+                elif target is d:
+                    self.sink.error(d.base.span, f"interface '{d.name}' inherits from itself")
+                else:
+                    self._bind(d.base, found)
+        for item in d.body:
+            if isinstance(item, Method):
+                self._method(item)
+            else:
+                self._statement(item)
+        self._number_vtable(d)
+        self._note_uuid(d)
+        if self._checking:
+            self._check_interface(d)
+        del sym
+
+    def _number_vtable(self, d: Interface) -> None:
+        """Give each method its slot in the full vtable (IUnknown::QueryInterface is 0)."""
+        start: int | None = 0
+        if d.base is not None:
+            base = d.base.target
+            start = self._vtable_sizes.get(id(base)) if isinstance(base, Interface) else None
+        for i, m in enumerate(d.methods):
+            m.vtable_index = start + i if start is not None else None
+        self._vtable_sizes[id(d)] = start + len(d.methods) if start is not None else None
+
+    def _dispinterface(self, d: DispInterface) -> None:
+        self._register_type(d)
+        self._attributes(d.attributes)
+        if not d.is_defined:
+            return
+        if d.interface is not None:
+            self._type(d.interface)
+        for prop in d.properties:
+            self._attributes(prop.attributes)
+            self._type(prop.type)
+            prop.id = self._attr_int(prop, "id")
+        for m in d.methods:
+            self._method(m)
+        self._note_uuid(d)
+        if self._checking:
+            self._check_dispinterface(d)
+
+    def _coclass(self, d: CoClass | RuntimeClass) -> None:
+        self._register_type(d)
+        self._attributes(d.attributes)
+        for member in d.interfaces:
+            self._attributes(member.attributes)
+            found = self._lookup_type_symbol(member.type.name)
+            if found is None:
+                # widl declares the interface implicitly; say so, but carry on
+                if self._checking:
+                    self.sink.warning(
+                        member.type.span,
+                        f"{'dispinterface' if member.is_dispinterface else 'interface'} "
+                        f"'{member.type.name}' of coclass '{d.name}' is not declared",
+                    )
+            else:
+                self._bind(member.type, found)
+        if is_defined(d):
+            self._note_uuid(d)
+
+    def _method(self, m: Method) -> None:
+        self._attributes(m.attributes)
+        self._type(m.return_type)
+        self._params(m.params)
+        m.id = self._attr_int(m, "id")
+
+    def _params(self, params: Iterable[Param]) -> None:
+        for p in params:
+            self._type(p.type)
+            self._attributes(p.attributes)
+
+    def _tagged_definition(self, d: Struct | Union | Enum) -> None:
+        """Declare and resolve a struct/union/enum (once, however often it is met)."""
+        if id(d) in self._seen_bodies:
+            return
+        self._seen_bodies.add(id(d))
+        self._attributes(d.attributes)
+        if isinstance(d, Enum):
+            self._enum(d)
+            self._register_tagged(d)
+            return
+        # register first: a struct may point to itself
+        self._register_tagged(d)
+        if isinstance(d, Union) and d.switch_type is not None:
+            self._type(d.switch_type)
+        for f in d.fields:
+            self._field(f)
+
+    def _field(self, f: Field) -> None:
+        self._attributes(f.attributes)
+        self._type(f.type)
+        if f.bits is not None:
+            self.evaluate(f.bits, what="bit-field width")
+        for case in f.cases:
+            self.evaluate(case, what="case label")
+
+    def _enum(self, d: Enum) -> None:
+        previous: int | None = -1
+        for m in d.members:
+            self._attributes(m.attributes)
+            if m.expr is not None:
+                v = self.evaluate(m.expr, what="enumerator value")
+                if v is not None and not isinstance(v, int):
+                    self.sink.error(
+                        m.expr.span if m.expr.span is not NO_SPAN else m.span,
+                        f"value of enumerator '{m.name}' is not an integer constant",
+                    )
+                    v = None
+                m.value = v if isinstance(v, int) else None
+            else:
+                m.value = previous + 1 if previous is not None else None
+            previous = m.value
+            # an enumerator is visible to the following ones
+            self._register_value(m.name, m)
+
+    # ------------------------------------------------------------------ types
+
+    def _type(self, t: TypeRef) -> None:
+        if isinstance(t, NamedType):
+            for arg in t.args:
+                self._type(arg)
+            if t.name in BUILTIN_TYPE_NAMES:
+                return
+            found = self._lookup_type_symbol(t.name)
+            if found is None:
+                self._unknown(t, "type")
+            else:
+                self._bind(t, found)
+        elif isinstance(t, TaggedType):
+            if t.definition is not None:
+                self._tagged_definition(t.definition)
+            if t.tag:
+                sym = self.table.tags.get((t.keyword, t.tag)) or self.fallback.tags.get(
+                    (t.keyword, t.tag)
+                )
+                if sym is not None:
+                    self._bind(t, sym)
+                elif t.definition is None and t.keyword == "struct":
+                    pass  # an incomplete struct, as in C
+            elif t.definition is not None:
+                t.target = t.definition
+        elif isinstance(t, PointerType):
+            self._type(t.target)
+        elif isinstance(t, ArrayType):
+            self._type(t.element)
+            if t.size is not None:
+                self._array_size(t.size)
+        elif isinstance(t, SafeArrayType):
+            self._type(t.element)
+        elif isinstance(t, FunctionType):
+            self._type(t.return_type)
+            self._params(t.params)
+        elif isinstance(t, BaseType):
+            pass
+
+    def _array_size(self, e: Expr) -> None:
+        # a fixed dimension must be constant; names of fields/params are for size_is
+        self.evaluate(e, what="array dimension")
+
+    def _lookup_type_symbol(self, name: str) -> Symbol | None:
+        return self.table.types.get(name) or self.fallback.types.get(name)
+
+    def _bind(self, ref: NamedType | TaggedType, sym: Symbol) -> None:
+        target = sym.decl
+        if isinstance(target, Declaration):
+            ref.target = target
+            if not is_defined(target):
+                self._forward_refs.append((ref, sym))
+
+    def _unknown(self, t: NamedType, what: str) -> None:
+        span = t.span
+        candidates = list(self.table.types) + list(self.fallback.types)
+        close = difflib.get_close_matches(t.name, candidates, n=1, cutoff=0.8)
+        notes = []
+        if close:
+            sym = self._lookup_type_symbol(close[0])
+            if sym is not None:
+                hint = f"did you mean '{close[0]}' (declared here)?"
+                notes.append(self.sink.note(_span_of(sym.decl), hint))
+        self.sink.error(span, f"unknown {what} '{t.name}'", *notes)
+
+    # ------------------------------------------------------------------ attributes
+
+    def _attributes(self, attrs: list[Attribute]) -> None:
+        for a in attrs:
+            for arg in a.args:
+                if isinstance(arg, TypeRef):
+                    self._type(arg)
+                elif isinstance(arg, Expr):
+                    self._expr_types(arg)
+                    if a.name in _EVALUATED_ATTRIBUTES:
+                        self.evaluate(arg, what=f"argument of [{a.name}]")
+
+    def _expr_types(self, e: Expr) -> None:
+        """Bind the types named inside an expression (casts, sizeof)."""
+        if isinstance(e, CastExpr):
+            self._type(e.type)
+            self._expr_types(e.operand)
+        elif isinstance(e, SizeofExpr):
+            self._type(e.type)
+        elif isinstance(e, UnaryExpr):
+            self._expr_types(e.operand)
+        elif isinstance(e, BinaryExpr):
+            self._expr_types(e.left)
+            self._expr_types(e.right)
+        elif isinstance(e, ConditionalExpr):
+            self._expr_types(e.cond)
+            self._expr_types(e.then)
+            self._expr_types(e.otherwise)
+
+    def _attr_int(self, node: Method | Field, name: str) -> int | None:
+        a = node.get_attr(name)
+        if a is None or not a.args or not isinstance(a.args[0], Expr):
+            return None
+        v = self.evaluate(a.args[0], what=f"argument of [{name}]")
+        return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+    # ------------------------------------------------------------------ expressions
+
+    def evaluate(self, e: Expr, *, what: str = "expression", report: bool = True) -> Value | None:
+        """Evaluate a constant expression with C semantics.
+
+        Names refer to constants and enumerators declared earlier in the run.
+        Returns None (after reporting an error when *report*) when *e* is not
+        constant.
+        """
+        try:
+            return _eval(e, self._lookup_value)
+        except _NotConstant as exc:
+            if report:
+                span = exc.span if exc.span is not NO_SPAN else e.span
+                self.sink.error(span, exc.message.format(what=what))
+            return None
+
+    def _lookup_value(self, name: str) -> Const | EnumMember | None:
+        return self.table.lookup_value(name) or self.fallback.lookup_value(name)
+
+    # ------------------------------------------------------------------ uuids and checks
+
+    def _note_uuid(self, d: Declaration) -> None:
+        u = d.uuid
+        if u is None:
+            return
+        prev = self.table.uuids.get(u)
+        if prev is None:
+            self.table.uuids[u] = d
+            return
+        if prev is d or not self._checking or d.span.file != self._current_file:
+            return
+        same_file = prev.span.file == d.span.file
+        note = self.sink.note(prev.span, f"'{prev.name}' declared here with the same uuid")
+        message = f"uuid {u} of {describe(d)} '{d.name}' is already used by '{prev.name}'"
+        if same_file:
+            self.sink.error(d.span, message, note)
+        else:
+            self.sink.warning(d.span, message, note)
+
+    def _check_interface(self, d: Interface) -> None:
+        if d.has_attr("object") and d.uuid is None and not d.has_attr("local"):
+            self.sink.error(d.span, f"object interface '{d.name}' has no uuid attribute")
+        remoted = not self._in_library and not d.has_attr("local")
+        for m in d.methods:
+            self._check_method(m, remoted=remoted and not m.has_attr("local"))
+
+    def _check_dispinterface(self, d: DispInterface) -> None:
+        for m in d.methods:
+            self._check_method(m, remoted=False)
+
+    def _check_method(self, m: Method, *, remoted: bool) -> None:
+        n = len(m.params)
+        for i, p in enumerate(m.params):
+            pname = p.name or f"#{i + 1}"
+            if p.is_retval:
+                if not p.has_attr("out"):
+                    self.sink.error(
+                        p.span,
+                        f"[retval] parameter '{pname}' of method '{m.name}' must be [out]",
+                    )
+                elif i != n - 1:
+                    self.sink.error(
+                        p.span,
+                        f"[retval] parameter '{pname}' must be the last parameter "
+                        f"of method '{m.name}'",
+                    )
+            if remoted and p.has_attr("out"):
+                problem = _out_problem(p.type)
+                if problem:
+                    self.sink.error(
+                        p.span, f"[out] parameter '{pname}' of method '{m.name}' {problem}"
+                    )
+        kind = m.kind
+        if kind in ("propput", "propputref") and n == 0:
+            self.sink.error(
+                m.span, f"[{kind}] method '{m.name}' has no parameter for the value to set"
+            )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+#: Finds the constant or enumerator a name in an expression refers to.
+ValueLookup = Callable[[str], "Const | EnumMember | None"]
+
+
+def evaluate_expression(e: Expr, lookup: ValueLookup | None = None) -> Value | None:
+    """Evaluate a constant expression with C semantics; None when it is not constant.
+
+    *lookup* resolves names (constants, enumerators); without it names are not constant.
+    """
+    try:
+        return _eval(e, lookup)
+    except _NotConstant:
+        return None
+
+
+def _eval(e: Expr, lookup: ValueLookup | None) -> Value:
+    if isinstance(e, Literal):
+        v = e.value
+        if e.kind == "char" and isinstance(v, str):
+            return ord(v[0]) if v else 0
+        return v
+    if isinstance(e, NameExpr):
+        target = lookup(e.name) if lookup is not None else None
+        if target is None:
+            raise _NotConstant(e.span, f"use of undeclared identifier '{e.name}' in {{what}}")
+        value = target.value
+        if value is None:
+            raise _NotConstant(e.span, f"'{e.name}' has no constant value")
+        return value
+    if isinstance(e, UnaryExpr):
+        return _unary(e, _eval(e.operand, lookup))
+    if isinstance(e, BinaryExpr):
+        if e.op == "&&":
+            left = _eval(e.left, lookup)
+            return int(bool(left) and bool(_eval(e.right, lookup)))
+        if e.op == "||":
+            left = _eval(e.left, lookup)
+            return int(bool(left) or bool(_eval(e.right, lookup)))
+        return _binary(e, _eval(e.left, lookup), _eval(e.right, lookup))
+    if isinstance(e, ConditionalExpr):
+        return _eval(e.then, lookup) if _eval(e.cond, lookup) else _eval(e.otherwise, lookup)
+    if isinstance(e, CastExpr):
+        v = _eval(e.operand, lookup)
+        return _cast(e.type, v)
+    if isinstance(e, SizeofExpr | MemberExpr):
+        raise _NotConstant(e.span, "{what} is not a constant expression")
+    raise _NotConstant(e.span, "{what} is not a constant expression")
+
+
+class _NotConstant(Exception):
+    def __init__(self, span: Span, message: str) -> None:
+        super().__init__(message)
+        self.span = span
+        self.message = message
+
+
+def _decl_file(d: Declaration) -> str:
+    return d.span.file if d.span is not NO_SPAN else d.file
+
+
+def _span_of(d: Declaration | EnumMember) -> Span:
+    return d.span
+
+
+def real_type(t: TypeRef) -> TypeRef:
+    """Peel typedef aliases off *t* (cycles stop)."""
+    seen: set[int] = set()
+    while isinstance(t, NamedType) and isinstance(t.target, Typedef) and id(t) not in seen:
+        seen.add(id(t))
+        t = t.target.type
+    return t
+
+
+def _is_interface_type(t: TypeRef) -> bool:
+    t = real_type(t)
+    return isinstance(t, NamedType) and isinstance(t.target, Interface | DispInterface)
+
+
+def _out_problem(t: TypeRef) -> str | None:
+    """Why an ``[out]`` parameter of type *t* cannot return a value (None when it can)."""
+    r = real_type(t)
+    if isinstance(r, PointerType):
+        if _is_interface_type(r.target):
+            return "is not a double pointer (an [out] interface pointer needs '**')"
+        return None
+    if isinstance(r, ArrayType | SafeArrayType):
+        return None if isinstance(r, ArrayType) else "is not a pointer"
+    if isinstance(r, NamedType) and r.target is None:
+        return None  # unknown type: already reported
+    if isinstance(r, NamedType) and isinstance(r.target, Interface | DispInterface):
+        return "is not a pointer"
+    if isinstance(r, BaseType) and r.name == "handle_t":
+        return None
+    return "is not a pointer"
+
+
+def _to_int(v: Value, span: Span) -> int:
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float):
+        return int(v)
+    raise _NotConstant(span, "{what} is not an integer constant")
+
+
+def _unary(e: UnaryExpr, v: Value) -> Value:
+    if e.op == "-":
+        if isinstance(v, str):
+            raise _NotConstant(e.span, "{what} is not an arithmetic constant")
+        return -v
+    if e.op == "+":
+        return v
+    if e.op == "~":
+        return ~_to_int(v, e.span)
+    if e.op == "!":
+        return int(not v)
+    raise _NotConstant(e.span, "{what} is not a constant expression")
+
+
+def _binary(e: BinaryExpr, a: Value, b: Value) -> Value:
+    op = e.op
+    if isinstance(a, str) or isinstance(b, str):
+        if op == "==" and isinstance(a, str) and isinstance(b, str):
+            return int(a == b)
+        raise _NotConstant(e.span, "{what} is not an arithmetic constant")
+    if op in ("<<", ">>", "&", "|", "^", "%"):
+        x, y = _to_int(a, e.span), _to_int(b, e.span)
+        if op == "<<":
+            return x << y if 0 <= y < 64 else 0
+        if op == ">>":
+            return x >> y if 0 <= y < 64 else 0
+        if op == "&":
+            return x & y
+        if op == "|":
+            return x | y
+        if op == "^":
+            return x ^ y
+        if y == 0:
+            raise _NotConstant(e.span, "division by zero in {what}")
+        r = abs(x) % abs(y)
+        return -r if x < 0 else r
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "/":
+        if b == 0:
+            raise _NotConstant(e.span, "division by zero in {what}")
+        if isinstance(a, int) and isinstance(b, int):
+            q = abs(a) // abs(b)
+            return q if (a < 0) == (b < 0) else -q
+        return a / b
+    comparisons = {
+        "==": a == b,
+        "!=": a != b,
+        "<": a < b,
+        ">": a > b,
+        "<=": a <= b,
+        ">=": a >= b,
+    }
+    if op in comparisons:
+        return int(comparisons[op])
+    raise _NotConstant(e.span, f"operator '{op}' is not allowed in {{what}}")
+
+
+_INT_WIDTHS = {
+    "char": (8, True),
+    "signed char": (8, True),
+    "unsigned char": (8, False),
+    "small": (8, True),
+    "byte": (8, False),
+    "short": (16, True),
+    "unsigned short": (16, False),
+    "int": (32, True),
+    "long": (32, True),
+    "unsigned int": (32, False),
+    "unsigned long": (32, False),
+    "unsigned": (32, False),
+    "hyper": (64, True),
+    "__int64": (64, True),
+    "long long": (64, True),
+    "unsigned hyper": (64, False),
+    "unsigned __int64": (64, False),
+    "unsigned long long": (64, False),
+}
+
+
+def _cast(t: TypeRef, v: Value) -> Value:
+    r = real_type(t)
+    if isinstance(r, BaseType):
+        if r.name in ("float", "double"):
+            if isinstance(v, str):
+                raise _NotConstant(t.span, "{what} is not an arithmetic constant")
+            return float(v)
+        width = _INT_WIDTHS.get(r.name)
+        if width is not None and isinstance(v, int | float):
+            bits, signed = width
+            x = int(v) & ((1 << bits) - 1)
+            if signed and x >= 1 << (bits - 1):
+                x -= 1 << bits
+            return x
+    return v
