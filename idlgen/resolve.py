@@ -233,6 +233,7 @@ class Resolver:
         self._checking = False
         self._in_library = False
         self._current_file = ""
+        self._suggestions: dict[str, str | None] = {}
 
     # ------------------------------------------------------------------ runs
 
@@ -246,6 +247,7 @@ class Resolver:
         self._visited = set()
         self._seen_bodies = set()
         self._forward_refs = []
+        self._suggestions = {}
         self._walk_file(main, check=True)
         for ref, sym in self._forward_refs:
             target = sym.decl
@@ -662,16 +664,26 @@ class Resolver:
                 self._forward_refs.append((ref, sym))
 
     def _unknown(self, t: NamedType, what: str) -> None:
-        span = t.span
-        candidates = list(self.table.types) + list(self.fallback.types)
-        close = difflib.get_close_matches(t.name, candidates, n=1, cutoff=0.8)
         notes = []
-        if close:
-            sym = self._lookup_type_symbol(close[0])
+        close = self._suggestion(t.name)
+        if close is not None:
+            sym = self._lookup_type_symbol(close)
             if sym is not None:
-                hint = f"did you mean '{close[0]}' (declared here)?"
+                hint = f"did you mean '{close}' (declared here)?"
                 notes.append(self.sink.note(_span_of(sym.decl), hint))
-        self.sink.error(span, f"unknown {what} '{t.name}'", *notes)
+        self.sink.error(t.span, f"unknown {what} '{t.name}'", *notes)
+
+    def _suggestion(self, name: str) -> str | None:
+        """A declared type name close to *name* (only for the first few unknown names)."""
+        if name in self._suggestions:
+            return self._suggestions[name]
+        close: str | None = None
+        if len(self._suggestions) < 20:
+            candidates = list(self.table.types) + list(self.fallback.types)
+            matches = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
+            close = matches[0] if matches else None
+        self._suggestions[name] = close
+        return close
 
     # ------------------------------------------------------------------ attributes
 
