@@ -1,0 +1,242 @@
+"""The ``idlgen`` command line.
+
+Subcommands are plain functions registered in :data:`COMMANDS`: each entry
+names the subcommand, its one-line help, a function that adds its arguments
+to an :mod:`argparse` sub-parser and the function that runs it (returning the
+exit status).  To add one, write those two functions (in your own module if you
+like) and append a :class:`Command` to the table.
+
+Exit status: 0 success (warnings allowed), 1 errors in the input, 2 command-line
+misuse, 3 an internal error (a bug in idlgen: reported as one line, with the
+traceback only under ``--traceback``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from idlgen import __version__
+from idlgen.diagnostics import Diagnostic, DiagnosticSink, SourceCache, format_diagnostic
+from idlgen.frontend import Loader, MacroOp, Program
+
+EXIT_OK = 0
+EXIT_ERRORS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+@dataclass(frozen=True)
+class Command:
+    """One ``idlgen`` subcommand."""
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+# --------------------------------------------------------------------------- shared options
+
+
+class _MacroAction(argparse.Action):
+    """Collects ``-D``/``-U`` in command-line order into ``namespace.macro_ops``."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        text = values if isinstance(values, str) else ""
+        ops: list[MacroOp] = list(getattr(namespace, "macro_ops", None) or [])
+        if self.dest == "undefine":
+            if not text.isidentifier():
+                parser.error(f"-U: '{text}' is not a macro name")
+            ops.append(("undef", text))
+        else:
+            name, sep, value = text.partition("=")
+            if not name.isidentifier():
+                parser.error(f"-D: '{name}' is not a macro name")
+            ops.append(("define", name, value if sep else "1"))
+        namespace.macro_ops = ops
+
+
+def add_input_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``-I``/``-D``/``-U`` and friends (shared by every subcommand that reads IDL)."""
+    parser.add_argument(
+        "-I",
+        dest="include_dirs",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="add DIR to the import/include search path (searched in order)",
+    )
+    parser.add_argument(
+        "-D",
+        dest="define",
+        action=_MacroAction,
+        metavar="NAME[=VALUE]",
+        help="define a preprocessor macro (VALUE defaults to 1)",
+    )
+    parser.add_argument(
+        "-U", dest="undefine", action=_MacroAction, metavar="NAME", help="undefine a macro"
+    )
+    parser.add_argument(
+        "--no-builtin-include",
+        dest="builtin_include",
+        action="store_false",
+        help="do not search idlgen's built-in system IDL directory",
+    )
+    parser.set_defaults(macro_ops=[])
+
+
+def load_program(args: argparse.Namespace, paths: Sequence[str]) -> tuple[Program, bool]:
+    """Load *paths* with the input options in *args*; print diagnostics to stderr.
+
+    Returns the program and True when there were errors.
+    """
+    sink = DiagnosticSink()
+    loader = Loader(
+        include_dirs=args.include_dirs,
+        macro_ops=args.macro_ops,
+        sink=sink,
+        builtin_include=args.builtin_include,
+    )
+    for path in paths:
+        loader.load_main(path)
+    print_diagnostics(sink.diagnostics)
+    return loader.program, sink.has_errors
+
+
+def print_diagnostics(diagnostics: Sequence[Diagnostic], stream: TextIO | None = None) -> None:
+    """Print *diagnostics* compiler-style (source line and caret), then a count."""
+    out = stream if stream is not None else sys.stderr
+    if not diagnostics:
+        return
+    sources = SourceCache()
+    for d in diagnostics:
+        out.write(format_diagnostic(d, sources) + "\n")
+    errors = sum(1 for d in diagnostics if d.is_error)
+    warnings = len(diagnostics) - errors
+    parts = []
+    if errors:
+        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+    if warnings:
+        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    out.write(" and ".join(parts) + " generated.\n")
+    out.flush()
+
+
+# --------------------------------------------------------------------------- check
+
+
+def _configure_check(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help="IDL files to check")
+    add_input_options(parser)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    _, failed = load_program(args, args.files)
+    return EXIT_ERRORS if failed else EXIT_OK
+
+
+# --------------------------------------------------------------------------- dump
+
+
+def _configure_dump(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="IDL file to dump")
+    add_input_options(parser)
+    parser.add_argument(
+        "--json", action="store_true", help="print JSON (the format in docs/dump-json.md)"
+    )
+
+
+def _run_dump(args: argparse.Namespace) -> int:
+    from idlgen.dump import dump_json_text, dump_text
+
+    program, failed = load_program(args, [args.file])
+    if failed or not program.files:
+        return EXIT_ERRORS
+    f = program.files[0]
+    symbols = program.symbols.get(args.file)
+    text = dump_json_text(f, symbols) if args.json else dump_text(f, symbols)
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    return EXIT_OK
+
+
+#: The subcommands, in the order ``--help`` lists them.
+COMMANDS: list[Command] = [
+    Command("check", "check IDL files and report problems", _configure_check, _run_check),
+    Command("dump", "print the declarations of an IDL file", _configure_dump, _run_dump),
+]
+
+
+# --------------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level argument parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="idlgen",
+        description="Read MIDL (COM IDL): check it, dump it, generate Python from it.",
+    )
+    parser.add_argument("--version", action="version", version=f"idlgen {__version__}")
+    parser.add_argument(
+        "--traceback",
+        action="store_true",
+        help="show the Python traceback of an internal error",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for cmd in COMMANDS:
+        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        p.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
+        cmd.configure(p)
+        p.set_defaults(run=cmd.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``idlgen`` with *argv* (default ``sys.argv[1:]``); return the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    show_traceback = "--traceback" in args_list
+    try:
+        try:
+            args = build_parser().parse_args(args_list)
+        except SystemExit as exc:  # argparse: --help/--version (0) or misuse (2)
+            return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        status: int = args.run(args)
+        return status
+    except KeyboardInterrupt:
+        sys.stderr.write("idlgen: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        # the reader went away (``idlgen dump ... | head``): not an error of ours
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_OK
+    except Exception as exc:  # an idlgen bug: one line, not a traceback
+        if show_traceback:
+            traceback.print_exc()
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        detail = " ".join(detail.split())[:500]
+        sys.stderr.write(
+            f"idlgen: internal error: {detail} "
+            "(please report this; run with --traceback for details)\n"
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

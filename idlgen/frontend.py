@@ -1,0 +1,324 @@
+"""The front end: preprocess, parse, follow imports, resolve.
+
+:func:`load` turns IDL files into a :class:`Program`.  For each main file it
+runs the preprocessor and the parser, then follows every ``import``: the
+imported file is searched in the importing file's directory, then in the
+``-I`` directories, then in idlgen's built-in include directory
+(:data:`BUILTIN_INCLUDE_DIR`, the standard system IDL).  An imported file is
+preprocessed and parsed **once per process** and shared by every file that
+imports it (the cache key is its real path, size and mtime, the include
+path and the command-line macros); its declarations are marked
+``imported=True``.  Import cycles are harmless: a file already being loaded is
+not loaded again, and the resolver walks each file once per run.
+
+``importlib("stdole2.tlb")`` and ``importlib("stdole32.tlb")`` stand for the
+OLE Automation type library; idlgen has no ``.tlb`` reader and loads the
+bundled ``include/tlb/stdole2.idl`` (Wine's source of that library) instead.
+Its declarations are a fallback scope: visible only where nothing else
+declares the name (so ``oaidl.idl``'s ``IDispatch`` wins when both are there).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from idlgen.diagnostics import Diagnostic, DiagnosticSink, Span
+from idlgen.model import (
+    CONTAINERS,
+    Declaration,
+    IdlFile,
+    ImportLib,
+    Interface,
+)
+from idlgen.parser import parse_text
+from idlgen.preprocess import preprocess
+from idlgen.resolve import Resolver, SymbolTable
+
+#: idlgen's own include directory (standard system IDL), searched last.
+BUILTIN_INCLUDE_DIR = Path(__file__).resolve().parent / "include"
+
+#: Type libraries that ``importlib`` understands, mapped to the IDL that stands for them.
+KNOWN_TYPE_LIBRARIES = {
+    "stdole2.tlb": BUILTIN_INCLUDE_DIR / "tlb" / "stdole2.idl",
+    "stdole32.tlb": BUILTIN_INCLUDE_DIR / "tlb" / "stdole2.idl",
+}
+
+MacroOp = tuple[str, ...]
+
+
+@dataclass
+class Program:
+    """The result of loading some IDL files.
+
+    ``files`` are the main files in the order given, each fully resolved;
+    ``imports`` every file loaded for an ``import`` (shared between main
+    files), in load order; ``symbols`` the names visible at the end of each
+    main file (keyed by its path as given).
+    """
+
+    files: list[IdlFile] = field(default_factory=list)
+    imports: list[IdlFile] = field(default_factory=list)
+    symbols: dict[str, SymbolTable] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        """True when loading reported at least one error."""
+        return any(d.is_error for d in self.diagnostics)
+
+    def file(self, path: str) -> IdlFile | None:
+        """The main file loaded from *path*, if any."""
+        for f in self.files:
+            if f.path == path:
+                return f
+        return None
+
+
+@dataclass
+class _CacheEntry:
+    file: IdlFile
+    diagnostics: list[Diagnostic]
+
+
+_CacheKey = tuple[str, int, int, tuple[str, ...], tuple[MacroOp, ...]]
+
+#: Process-wide cache of imported files (see :class:`Loader`).
+_IMPORT_CACHE: dict[_CacheKey, _CacheEntry] = {}
+_ENTRY_BY_FILE: dict[int, _CacheEntry] = {}
+
+
+def clear_cache() -> None:
+    """Forget every imported file parsed so far in this process."""
+    _IMPORT_CACHE.clear()
+    _ENTRY_BY_FILE.clear()
+
+
+class Loader:
+    """Loads and resolves main files that share imports (one per ``check`` call)."""
+
+    def __init__(
+        self,
+        *,
+        include_dirs: Sequence[str | os.PathLike[str]] = (),
+        macro_ops: Sequence[MacroOp] = (),
+        sink: DiagnosticSink,
+        builtin_include: bool = True,
+    ) -> None:
+        self.sink = sink
+        self.include_dirs = [str(d) for d in include_dirs]
+        if builtin_include:
+            self.include_dirs.append(str(BUILTIN_INCLUDE_DIR))
+        self.macro_ops: tuple[MacroOp, ...] = tuple(tuple(op) for op in macro_ops)
+        self.resolver = Resolver(sink, self._load_importlib)
+        self.program = Program(diagnostics=sink.diagnostics)
+        self._loaded: dict[int, IdlFile] = {}  # id(file) -> file (imports of this loader)
+        self._replayed: set[int] = set()
+        self._main_by_path: dict[str, IdlFile] = {}
+        self._importlibs: dict[str, IdlFile | None] = {}
+
+    # ------------------------------------------------------------------ main files
+
+    def load_main(self, path: str | os.PathLike[str], *, text: str | None = None) -> IdlFile:
+        """Preprocess, parse and resolve one main file; diagnostics go to the sink."""
+        spath = os.fspath(path)
+        try:
+            f = self._parse(spath, text, imported=False, sink=self.sink)
+            real = _realpath(spath)
+            if real is not None:
+                self._main_by_path[real] = f
+            self._follow_imports(f, spath)
+            self.program.symbols[spath] = self.resolver.resolve_run(f)
+        except RecursionError:
+            self.sink.error(Span(spath, 0, 0), "input nested too deeply to process")
+            f = IdlFile(spath)
+        self.program.files.append(f)
+        return f
+
+    # ------------------------------------------------------------------ parsing
+
+    def _parse(
+        self, path: str, text: str | None, *, imported: bool, sink: DiagnosticSink
+    ) -> IdlFile:
+        if text is None:
+            problem = _unreadable(path)
+            if problem is not None:
+                sink.error(Span(path, 0, 0), problem)
+                return IdlFile(path)
+        source = preprocess(
+            path,
+            text=text,
+            include_dirs=tuple(self.include_dirs),
+            macro_ops=self.macro_ops,
+            sink=sink,
+        )
+        f = parse_text(source.text, path, sink, locate=source.locate)
+        if imported:
+            mark_imported(f.declarations)
+        return f
+
+    def _follow_imports(self, f: IdlFile, importer: str) -> None:
+        """Load (or take from the cache) every file *f* imports, recursively."""
+        todo: list[tuple[IdlFile, str]] = [(f, importer)]
+        while todo:
+            current, current_path = todo.pop()
+            for imp in current.imports:
+                target = imp.resolved
+                if target is not None and id(target) in _ENTRY_BY_FILE:
+                    # bound when the importing file was first loaded (same cache key)
+                    if id(target) not in self._loaded:
+                        self._adopt(target, todo)
+                    continue
+                where = imp.span.file if imp.span.line > 0 else current_path
+                found = self.find_import(imp.name, where)
+                if found is None:
+                    imp.resolved = None
+                    self.sink.error(
+                        imp.span,
+                        f"cannot find imported file '{imp.name}'",
+                        self.sink.note(
+                            imp.span, "searched: " + ", ".join(self._search_dirs(where))
+                        ),
+                    )
+                    continue
+                real = _realpath(found)
+                main = self._main_by_path.get(real) if real is not None else None
+                if main is not None:
+                    imp.resolved = main  # a cycle back to a main file: nothing to load
+                    continue
+                imported = self._load_imported(found)
+                imp.resolved = imported
+                if id(imported) not in self._loaded:
+                    self._adopt(imported, todo)
+
+    def _adopt(self, f: IdlFile, todo: list[tuple[IdlFile, str]]) -> None:
+        self._loaded[id(f)] = f
+        self.program.imports.append(f)
+        self._replay(f)
+        todo.append((f, f.path))
+
+    def _replay(self, f: IdlFile) -> None:
+        """Report the stored preprocessing/parsing diagnostics of a cached file once."""
+        entry = _ENTRY_BY_FILE.get(id(f))
+        if entry is not None and id(f) not in self._replayed:
+            self._replayed.add(id(f))
+            for d in entry.diagnostics:
+                self.sink.report(d)
+
+    def _load_imported(self, path: str) -> IdlFile:
+        key = self._cache_key(path)
+        entry = _IMPORT_CACHE.get(key) if key is not None else None
+        if entry is None:
+            private = DiagnosticSink()
+            f = self._parse(path, None, imported=True, sink=private)
+            entry = _CacheEntry(f, list(private.diagnostics))
+            _ENTRY_BY_FILE[id(f)] = entry
+            if key is not None:
+                _IMPORT_CACHE[key] = entry
+        self._replay(entry.file)
+        return entry.file
+
+    def _cache_key(self, path: str) -> _CacheKey | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        real = os.path.realpath(path)
+        return (real, st.st_size, st.st_mtime_ns, tuple(self.include_dirs), self.macro_ops)
+
+    # ------------------------------------------------------------------ search
+
+    def _search_dirs(self, importer: str) -> list[str]:
+        here = os.path.dirname(importer) or "."
+        dirs = [here]
+        for d in self.include_dirs:
+            if d not in dirs:
+                dirs.append(d)
+        return dirs
+
+    def find_import(self, name: str, importer: str) -> str | None:
+        """Where ``import "name"`` in *importer* leads: importer's dir, -I dirs, built-in dir."""
+        if os.path.isabs(name):
+            return name if os.path.isfile(name) else None
+        for d in self._search_dirs(importer):
+            candidate = os.path.join(d, name)
+            if os.path.isfile(candidate):
+                return os.path.normpath(candidate)
+        return None
+
+    # ------------------------------------------------------------------ importlib
+
+    def _load_importlib(self, lib: ImportLib) -> IdlFile | None:
+        name = os.path.basename(lib.name.replace("\\", "/")).lower()
+        if name in self._importlibs:
+            return self._importlibs[name]
+        source = KNOWN_TYPE_LIBRARIES.get(name)
+        result: IdlFile | None = None
+        if source is None:
+            self.sink.warning(
+                lib.span,
+                f"type library '{lib.name}' cannot be read; "
+                "only stdole2.tlb and stdole32.tlb are known",
+            )
+        else:
+            result = self._load_imported(str(source))
+            self._follow_imports(result, result.path)
+        self._importlibs[name] = result
+        return result
+
+
+def load(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    include_dirs: Sequence[str | os.PathLike[str]] = (),
+    macro_ops: Sequence[MacroOp] = (),
+    sink: DiagnosticSink,
+    builtin_include: bool = True,
+) -> Program:
+    """Load, import-follow and resolve *paths*; problems are reported to *sink*.
+
+    Imported files are parsed once per process and shared by all *paths*.
+    ``macro_ops`` are the command line's ``-D``/``-U`` in order, in the form
+    :func:`idlgen.preprocess.preprocess` takes.
+    """
+    loader = Loader(
+        include_dirs=include_dirs, macro_ops=macro_ops, sink=sink, builtin_include=builtin_include
+    )
+    for p in paths:
+        loader.load_main(p)
+    return loader.program
+
+
+def mark_imported(decls: Iterable[Declaration]) -> None:
+    """Set ``imported=True`` on *decls* and everything nested in them."""
+    for d in decls:
+        d.imported = True
+        if isinstance(d, CONTAINERS):
+            mark_imported(d.body)
+        elif isinstance(d, Interface):
+            mark_imported(item for item in d.body if isinstance(item, Declaration))
+
+
+def _realpath(path: str) -> str | None:
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _unreadable(path: str) -> str | None:
+    """Why *path* cannot be read as a source file, or None."""
+    try:
+        if os.path.isdir(path):
+            return f"cannot read '{path}': is a directory"
+        if not os.path.exists(path):
+            return f"cannot open '{path}': no such file"
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        return f"cannot open '{path}': {exc.strerror or exc}"
+    except ValueError as exc:
+        return f"cannot open '{path}': {exc}"
+    return None
