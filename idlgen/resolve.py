@@ -773,27 +773,32 @@ class Resolver:
             self._check_method(m, remoted=False)
 
     def _check_method(self, m: Method, *, remoted: bool) -> None:
+        """Check a method's parameters.
+
+        Where the method is remoted (outside a library, not ``local``) the
+        problems are errors, as in widl; elsewhere (type library or local
+        interfaces, which widl does not check) they are warnings.
+        """
+        report = self.sink.error if remoted else self.sink.warning
         n = len(m.params)
         for i, p in enumerate(m.params):
             pname = p.name or f"#{i + 1}"
             if p.is_retval:
                 if not p.has_attr("out"):
-                    self.sink.error(
+                    report(
                         p.span,
                         f"[retval] parameter '{pname}' of method '{m.name}' must be [out]",
                     )
                 elif i != n - 1:
-                    self.sink.error(
+                    report(
                         p.span,
                         f"[retval] parameter '{pname}' must be the last parameter "
                         f"of method '{m.name}'",
                     )
-            if remoted and p.has_attr("out"):
+            if p.has_attr("out"):
                 problem = _out_problem(p.type)
                 if problem:
-                    self.sink.error(
-                        p.span, f"[out] parameter '{pname}' of method '{m.name}' {problem}"
-                    )
+                    report(p.span, f"[out] parameter '{pname}' of method '{m.name}' {problem}")
         kind = m.kind
         if kind in ("propput", "propputref") and n == 0:
             self.sink.error(

@@ -270,3 +270,17 @@ def test_imported_file_is_resolved_once_and_shared_between_runs() -> None:
         assert use.target is unk
         assert table.lookup_type("IUnknown") is unk
     assert not sink.diagnostics
+
+
+def test_parameter_problems_in_local_interfaces_are_only_warnings() -> None:
+    int_t = BaseType("int")
+    a = iface(
+        "IA",
+        None,
+        [method("f", Param("x", int_t, attributes=[Attribute("out")], span=at(2, 20)), line=2)],
+        1,
+        uuid=UUID_A,
+    )
+    a.attributes.append(Attribute("local"))
+    _, sink = resolve(a)
+    assert messages(sink) == ["2:20: warning: [out] parameter 'x' of method 'f' is not a pointer"]
