@@ -85,6 +85,9 @@ from idlgen.model import (
 
 Value = int | float | str
 
+#: GUID_NULL: a placeholder, never a duplicate.
+NIL_UUID = "00000000-0000-0000-0000-000000000000"
+
 #: Type names every IDL compiler knows without a declaration (widl registers
 #: these as built-in types; the grammar may hand them over as plain names).
 BUILTIN_TYPE_NAMES = frozenset(
@@ -745,8 +748,8 @@ class Resolver:
 
     def _note_uuid(self, d: Declaration) -> None:
         u = d.uuid
-        if u is None:
-            return
+        if u is None or u == NIL_UUID:
+            return  # the nil uuid is a placeholder (mingw-w64 uses it "to make widl happy")
         prev = self.table.uuids.get(u)
         if prev is None:
             self.table.uuids[u] = d
