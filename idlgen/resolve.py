@@ -116,6 +116,9 @@ BUILTIN_TYPE_NAMES = frozenset(
     }
 )
 
+#: Constants widl knows without a declaration (its lexer's TRUE/FALSE keywords).
+BUILTIN_CONSTANTS: dict[str, int] = {"TRUE": 1, "FALSE": 0}
+
 #: Attributes whose single argument is a constant expression worth evaluating.
 _EVALUATED_ATTRIBUTES = frozenset({"id", "helpcontext", "helpstringcontext", "lcid", "dispid"})
 
@@ -835,6 +838,8 @@ def _eval(e: Expr, lookup: ValueLookup | None) -> Value:
         return v
     if isinstance(e, NameExpr):
         target = lookup(e.name) if lookup is not None else None
+        if target is None and e.name in BUILTIN_CONSTANTS:
+            return BUILTIN_CONSTANTS[e.name]
         if target is None:
             raise _NotConstant(e.span, f"use of undeclared identifier '{e.name}' in {{what}}")
         value = target.value
