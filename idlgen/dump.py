@@ -225,7 +225,7 @@ class _Dumper:
                 "uuid": d.uuid,
                 "base": d.base.name if d.base is not None else None,
                 "attributes": [a.name for a in d.attributes],
-                "methods": [self.method(m) for m in d.methods],
+                "methods": [self.method(m) for m in d.methods if not m.has_attr("call_as")],
             }
         if isinstance(d, DispInterface):
             return {

@@ -275,8 +275,7 @@ class Resolver:
                 for d in f.declarations:
                     self._declare_only(d)
             else:
-                for d in f.declarations:
-                    self._statement(d)
+                self._statements(f.declarations)
                 state.resolved = True
         finally:
             self._checking, self._in_library, self._current_file = saved
@@ -409,6 +408,70 @@ class Resolver:
 
     # ------------------------------------------------------------------ statements
 
+    def _statements(self, decls: list[Declaration]) -> None:
+        """Resolve *decls* in order; an interface with ``async_uuid`` gets its
+        ``Async`` twin inserted right after it (as widl generates it)."""
+        i = 0
+        while i < len(decls):
+            d = decls[i]
+            self._statement(d)
+            if isinstance(d, Interface) and d.is_defined and d.get_attr("async_uuid"):
+                following = decls[i + 1] if i + 1 < len(decls) else None
+                if not (isinstance(following, Interface) and following.name == "Async" + d.name):
+                    twin = self._async_interface(d)
+                    if twin is not None:
+                        decls.insert(i + 1, twin)
+            i += 1
+
+    def _async_interface(self, d: Interface) -> Interface | None:
+        """widl's ``Async<Name>``: ``Begin_X``/``Finish_X`` for each method X."""
+        a = d.get_attr("async_uuid")
+        uuid = a.args[0] if a is not None and a.args else None
+        if not isinstance(uuid, str):
+            return None
+        base_name = "IUnknown"
+        base = d.base_interface
+        if base is not None and base.name != "IUnknown":
+            base_name = "Async" + base.name
+            if self.table.lookup_type(base_name) is None:
+                self.sink.error(
+                    d.span,
+                    f"async_uuid applied to interface '{d.name}' whose base "
+                    f"'{base.name}' has no async_uuid",
+                )
+                return None
+        methods: list[Method | Declaration] = []
+        for m in d.methods:
+            if m.has_attr("call_as"):
+                continue
+            begin = [
+                _copy_param(p, exclude=("out", "retval"))
+                for p in m.params
+                if p.has_attr("in") or not p.has_attr("out")
+            ]
+            finish = [_copy_param(p, exclude=("in",)) for p in m.params if p.has_attr("out")]
+            for prefix, params in (("Begin_", begin), ("Finish_", finish)):
+                methods.append(
+                    Method(
+                        prefix + m.name,
+                        m.return_type,
+                        params,
+                        attributes=list(m.attributes),
+                        span=m.span,
+                    )
+                )
+        attrs = [x for x in d.attributes if x.name not in ("uuid", "async_uuid")]
+        attrs.append(Attribute("uuid", [uuid], span=a.span if a is not None else NO_SPAN))
+        return Interface(
+            "Async" + d.name,
+            base=NamedType(base_name, span=d.base.span if d.base else d.span),
+            body=methods,
+            attributes=attrs,
+            span=d.span,
+            file=d.file,
+            imported=d.imported,
+        )
+
     def _statement(self, d: Declaration) -> None:
         if isinstance(d, Import):
             if d.resolved is not None:
@@ -420,17 +483,14 @@ class Resolver:
             self._in_library = True
             self._attributes(d.attributes)
             self._note_uuid(d)
-            for inner in d.body:
-                self._statement(inner)
+            self._statements(d.body)
             self._in_library = saved
         elif isinstance(d, Module):
             self._register_type(d)
             self._attributes(d.attributes)
-            for inner in d.body:
-                self._statement(inner)
+            self._statements(d.body)
         elif isinstance(d, Namespace):
-            for inner in d.body:
-                self._statement(inner)
+            self._statements(d.body)
         elif isinstance(d, Interface):
             self._interface(d)
         elif isinstance(d, DispInterface):
@@ -507,7 +567,7 @@ class Resolver:
             if isinstance(item, Method):
                 self._method(item)
             else:
-                self._statement(item)
+                self._statements([item])
         self._number_vtable(d)
         self._note_uuid(d)
         if self._checking:
@@ -520,9 +580,14 @@ class Resolver:
         if d.base is not None:
             base = d.base.target
             start = self._vtable_sizes.get(id(base)) if isinstance(base, Interface) else None
-        for i, m in enumerate(d.methods):
-            m.vtable_index = start + i if start is not None else None
-        self._vtable_sizes[id(d)] = start + len(d.methods) if start is not None else None
+        slot = start
+        for m in d.methods:
+            if m.has_attr("call_as") or slot is None:
+                m.vtable_index = None  # the wire form of a [local] method: no slot of its own
+                continue
+            m.vtable_index = slot
+            slot += 1
+        self._vtable_sizes[id(d)] = slot
 
     def _dispinterface(self, d: DispInterface) -> None:
         self._register_type(d)
@@ -871,6 +936,11 @@ class _NotConstant(Exception):
         super().__init__(message)
         self.span = span
         self.message = message
+
+
+def _copy_param(p: Param, *, exclude: tuple[str, ...]) -> Param:
+    attrs = [a for a in p.attributes if a.name not in exclude]
+    return Param(p.name, p.type, attributes=attrs, span=p.span)
 
 
 def _decl_file(d: Declaration) -> str:

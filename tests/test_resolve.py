@@ -284,3 +284,35 @@ def test_parameter_problems_in_local_interfaces_are_only_warnings() -> None:
     a.attributes.append(Attribute("local"))
     _, sink = resolve(a)
     assert messages(sink) == ["2:20: warning: [out] parameter 'x' of method 'f' is not a pointer"]
+
+
+def test_async_uuid_adds_the_async_twin_interface_like_widl() -> None:
+    unk = iface("IUnknown", None, [method("QueryInterface")], 1)
+    long_t = BaseType("long")
+    a = iface(
+        "IJob",
+        "IUnknown",
+        [
+            method(
+                "Run",
+                Param("n", long_t, attributes=[Attribute("in")]),
+                Param("r", PointerType(long_t), attributes=[Attribute("out")]),
+                Param("io", PointerType(long_t), attributes=[Attribute("in"), Attribute("out")]),
+            ),
+            method("Wire", attrs=[Attribute("call_as", [NameExpr("Run")])]),
+        ],
+        2,
+        uuid=UUID_A,
+    )
+    a.attributes.append(Attribute("async_uuid", [UUID_B]))
+    main, sink = resolve(unk, a)
+    assert not sink.diagnostics
+    twin = main.declarations[2]
+    assert isinstance(twin, Interface) and twin.name == "AsyncIJob" and twin.uuid == UUID_B
+    assert twin.base is not None and twin.base.name == "IUnknown"
+    assert [(m.name, [p.name for p in m.params]) for m in twin.methods] == [
+        ("Begin_Run", ["n", "io"]),
+        ("Finish_Run", ["r", "io"]),
+    ]
+    assert [m.vtable_index for m in twin.methods] == [1, 2]
+    assert [m.vtable_index for m in a.methods] == [1, None]
