@@ -21,7 +21,7 @@ declares the name (so ``oaidl.idl``'s ``IDispatch`` wins when both are there).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,8 +33,6 @@ from idlgen.model import (
     ImportLib,
     Interface,
 )
-from idlgen.parser import parse_text
-from idlgen.preprocess import preprocess
 from idlgen.resolve import Resolver, SymbolTable
 
 #: idlgen's own include directory (standard system IDL), searched last.
@@ -147,14 +145,10 @@ class Loader:
             if problem is not None:
                 sink.error(Span(path, 0, 0), problem)
                 return IdlFile(path)
-        source = preprocess(
-            path,
-            text=text,
-            include_dirs=tuple(self.include_dirs),
-            macro_ops=self.macro_ops,
-            sink=sink,
+        preprocessed, locate = run_preprocessor(
+            path, text, tuple(self.include_dirs), self.macro_ops, sink
         )
-        f = parse_text(source.text, path, sink, locate=source.locate)
+        f = run_parser(preprocessed, path, sink, locate)
         if imported:
             mark_imported(f.declarations)
         return f
@@ -267,6 +261,30 @@ class Loader:
             self._follow_imports(result, result.path)
         self._importlibs[name] = result
         return result
+
+
+Locate = Callable[[int, int], tuple[str, int, int]]
+
+
+def run_preprocessor(
+    path: str,
+    text: str | None,
+    include_dirs: tuple[str, ...],
+    macro_ops: tuple[MacroOp, ...],
+    sink: DiagnosticSink,
+) -> tuple[str, Locate | None]:
+    """Preprocess one file; returns the text and the map back to original positions."""
+    from idlgen.preprocess import preprocess
+
+    source = preprocess(path, text=text, include_dirs=include_dirs, macro_ops=macro_ops, sink=sink)
+    return source.text, source.locate
+
+
+def run_parser(text: str, path: str, sink: DiagnosticSink, locate: Locate | None) -> IdlFile:
+    """Parse preprocessed text into an :class:`IdlFile`."""
+    from idlgen.parser import parse_text
+
+    return parse_text(text, path, sink, locate=locate)
 
 
 def load(

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
+
+from idlgen import frontend
 from idlgen.diagnostics import DiagnosticSink, Span
 from idlgen.model import (
     Attribute,
@@ -10,12 +16,14 @@ from idlgen.model import (
     CastExpr,
     ConditionalExpr,
     Const,
+    Declaration,
     DispInterface,
     Enum,
     EnumMember,
     Field,
     IdlFile,
     Import,
+    ImportLib,
     Interface,
     Literal,
     Method,
@@ -316,3 +324,123 @@ def test_async_uuid_adds_the_async_twin_interface_like_widl() -> None:
     ]
     assert [m.vtable_index for m in twin.methods] == [1, 2]
     assert [m.vtable_index for m in a.methods] == [1, None]
+
+
+# --------------------------------------------------------------------------- front end
+# The import machinery, with a stand-in for the preprocessor and the parser (one
+# declaration per line: ``import "x";``, ``typedef TYPE NAME;``, ``importlib("x");``).
+
+
+_LINE = re.compile(r'\s*(?:import\s+"([^"]+)"|importlib\("([^"]+)"\)|typedef\s+(\w+)\s+(\w+))\s*;')
+
+
+def _fake_parse(text: str, path: str, sink: DiagnosticSink, locate: object) -> IdlFile:
+    decls: list[Declaration] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        m = _LINE.match(line)
+        if m is None:
+            continue
+        span = Span(path, n, line.index(m.group(m.lastindex or 1)) + 1)
+        if m.group(1):
+            decls.append(Import(m.group(1), span=span))
+        elif m.group(2):
+            decls.append(ImportLib(m.group(2), span=span))
+        else:
+            base = m.group(3)
+            t = BaseType(base) if base in ("long", "int") else NamedType(base, span=span)
+            decls.append(Typedef(m.group(4), t, span=span))
+    PARSED.append(path)
+    return IdlFile(path, decls)
+
+
+PARSED: list[str] = []
+
+
+@pytest.fixture
+def fake_frontend(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    def fake_preprocess(path: str, text: str | None, *args: object) -> tuple[str, None]:
+        return (Path(path).read_text() if text is None else text), None
+
+    monkeypatch.setattr(frontend, "run_preprocessor", fake_preprocess)
+    monkeypatch.setattr(frontend, "run_parser", _fake_parse)
+    frontend.clear_cache()
+    PARSED.clear()
+    return PARSED
+
+
+def _load(
+    paths: list[Path], include_dirs: list[Path] | None = None
+) -> tuple[frontend.Program, DiagnosticSink]:
+    sink = DiagnosticSink()
+    program = frontend.load(
+        paths, include_dirs=include_dirs or [], sink=sink, builtin_include=False
+    )
+    return program, sink
+
+
+def test_imports_are_searched_in_importer_dir_then_include_dirs(
+    tmp_path: Path, fake_frontend: list[str]
+) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "src" / "local.idl").write_text("typedef long FROM_SRC;\n")
+    (tmp_path / "inc" / "local.idl").write_text("typedef long FROM_INC;\n")
+    (tmp_path / "inc" / "other.idl").write_text("typedef long OTHER;\n")
+    main = tmp_path / "src" / "main.idl"
+    main.write_text(
+        'import "local.idl";\nimport "other.idl";\ntypedef FROM_SRC A;\ntypedef OTHER B;\n'
+    )
+    program, sink = _load([main], [tmp_path / "inc"])
+    assert not sink.diagnostics
+    assert [Path(f.path).parent.name for f in program.imports] == ["src", "inc"]
+    assert all(d.imported for f in program.imports for d in f.declarations)
+    assert not any(d.imported for d in program.files[0].declarations)
+
+
+def test_import_not_found_is_reported_at_the_import(
+    tmp_path: Path, fake_frontend: list[str]
+) -> None:
+    main = tmp_path / "main.idl"
+    main.write_text('typedef long A;\n  import "nowhere.idl";\n')
+    _, sink = _load([main])
+    (d,) = sink.diagnostics
+    assert (d.span.line, d.span.column) == (2, 11)
+    assert d.message == "cannot find imported file 'nowhere.idl'"
+
+
+def test_imports_are_parsed_once_and_cycles_end(tmp_path: Path, fake_frontend: list[str]) -> None:
+    (tmp_path / "a.idl").write_text('import "b.idl";\ntypedef long A;\n')
+    (tmp_path / "b.idl").write_text('import "a.idl";\ntypedef long B;\n')
+    m1 = tmp_path / "m1.idl"
+    m1.write_text('import "a.idl";\ntypedef A X;\ntypedef B Y;\n')
+    m2 = tmp_path / "m2.idl"
+    m2.write_text('import "b.idl";\ntypedef A X;\n')
+    _, sink = _load([m1, m2])
+    assert not sink.diagnostics
+    _load([m1])  # a second run in the same process re-uses the parsed imports
+    names = [Path(p).name for p in fake_frontend]
+    assert sorted(names) == ["a.idl", "b.idl", "m1.idl", "m1.idl", "m2.idl"]
+
+
+def test_importlib_stdole2_is_a_fallback_scope(tmp_path: Path, fake_frontend: list[str]) -> None:
+    (tmp_path / "own.idl").write_text("typedef long OLE_COLOR;\n")
+    lib = tmp_path / "stdole2.idl"
+    lib.write_text("typedef long OLE_COLOR;\ntypedef long OLE_HANDLE;\n")
+    main = tmp_path / "main.idl"
+    main.write_text(
+        'importlib("stdole2.tlb");\nimport "own.idl";\n'
+        "typedef OLE_COLOR A;\ntypedef OLE_HANDLE B;\n"
+    )
+    original = dict(frontend.KNOWN_TYPE_LIBRARIES)
+    frontend.KNOWN_TYPE_LIBRARIES["stdole2.tlb"] = lib
+    try:
+        program, sink = _load([main])
+    finally:
+        frontend.KNOWN_TYPE_LIBRARIES.clear()
+        frontend.KNOWN_TYPE_LIBRARIES.update(original)
+    assert not sink.diagnostics
+    a, b = program.files[0].declarations[2:]
+    assert isinstance(a, Typedef) and isinstance(a.type, NamedType) and isinstance(b, Typedef)
+    assert a.type.target is not None and Path(a.type.target.span.file).name == "own.idl"
+    assert isinstance(b.type, NamedType) and b.type.target is not None
+    assert Path(b.type.target.span.file).name == "stdole2.idl"
