@@ -1,0 +1,93 @@
+"""The ``idlgen`` command line: exit codes, options, diagnostics, imports, built-in includes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from idlgen import cli
+from idlgen.cli import main
+from idlgen.frontend import BUILTIN_INCLUDE_DIR
+
+SHARED = Path(__file__).parents[1].parent / "shared"
+CORPUS = SHARED / "corpus" / "mingw-w64"
+
+CLEAN = """\
+import "oaidl.idl";
+
+[object, dual, uuid(7f1c0a3e-2b4d-4c5e-8f60-718293a4b5c6)]
+interface IFoo : IDispatch
+{
+    [propget, id(1)] HRESULT Name([out, retval] BSTR *name);
+    [id(DISPID_VALUE + 2)] HRESULT Go([in, defaultvalue(3)] long n, [out, retval] VARIANT_BOOL *ok);
+}
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert main(["check"]) == 2
+    assert main(["frobnicate", "x.idl"]) == 2
+    assert main(["check", "-D", "1BAD", "x.idl"]) == 2
+    capsys.readouterr()
+
+
+def test_help_and_version_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    assert "check" in capsys.readouterr().out
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("idlgen ")
+
+
+def test_missing_file_and_directory_are_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing.idl"
+    assert main(["check", str(missing)]) == 1
+    assert f"{missing}: error: cannot open '{missing}': no such file" in capsys.readouterr().err
+    assert main(["check", str(tmp_path)]) == 1
+    assert "is a directory" in capsys.readouterr().err
+
+
+def test_internal_error_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(cli.Loader, "load_main", boom)
+    f = write(tmp_path, "clean.idl", CLEAN)
+    assert main(["check", str(f)]) == 3
+    err = capsys.readouterr().err
+    assert err == (
+        "idlgen: internal error: RuntimeError: kaboom "
+        "(please report this; run with --traceback for details)\n"
+    )
+    assert main(["check", "--traceback", str(f)]) == 3
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_builtin_include_dir_is_complete() -> None:
+    for name in (
+        "unknwn.idl",
+        "wtypes.idl",
+        "objidl.idl",
+        "oaidl.idl",
+        "ocidl.idl",
+        "oleidl.idl",
+        "servprov.idl",
+        "urlmon.idl",
+        "propidl.idl",
+        "tlb/stdole2.idl",
+        "README.md",
+        "COPYING.LIB",
+    ):
+        assert (BUILTIN_INCLUDE_DIR / name).is_file(), name
