@@ -4,7 +4,10 @@ Subcommands are plain functions registered in :data:`COMMANDS`: each entry
 names the subcommand, its one-line help, a function that adds its arguments
 to an :mod:`argparse` sub-parser and the function that runs it (returning the
 exit status).  To add one, write those two functions (in your own module if you
-like) and append a :class:`Command` to the table.
+like) and append a :class:`Command` to the table.  Options and file names may be
+intermixed (``idlgen check a.idl -I inc b.idl``): sub-parsers are parsed with
+``parse_intermixed_args``, so a subcommand must not use argparse features that
+this does not support (mutually exclusive groups mixing options and positionals).
 
 Exit status: 0 success (warnings allowed), 1 errors in the input, 2 command-line
 misuse, 3 an internal error (a bug in idlgen: reported as one line, with the
@@ -183,10 +186,13 @@ COMMANDS: list[Command] = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The top-level argument parser with every registered subcommand."""
+    """The top-level parser: global options, the subcommand name and its arguments."""
+    listing = "\n".join(f"  {cmd.name:<10} {cmd.help}" for cmd in COMMANDS)
     parser = argparse.ArgumentParser(
         prog="idlgen",
         description="Read MIDL (COM IDL): check it, dump it, generate Python from it.",
+        epilog=f"commands:\n{listing}\n\nRun 'idlgen COMMAND --help' for a command's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"idlgen {__version__}")
     parser.add_argument(
@@ -194,14 +200,28 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show the Python traceback of an internal error",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
-    for cmd in COMMANDS:
-        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
-        p.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
-        cmd.configure(p)
-        p.set_defaults(run=cmd.run)
+    parser.add_argument(
+        "command", metavar="COMMAND", choices=[cmd.name for cmd in COMMANDS], help="see below"
+    )
+    parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
+
+
+def build_command_parser(cmd: Command) -> argparse.ArgumentParser:
+    """The parser of one subcommand (options and files may be intermixed, as in cc)."""
+    parser = argparse.ArgumentParser(prog=f"idlgen {cmd.name}", description=cmd.help)
+    parser.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
+    cmd.configure(parser)
+    return parser
+
+
+def parse_command_line(argv: list[str]) -> tuple[Command, argparse.Namespace]:
+    """Parse *argv*; raises SystemExit like argparse on --help, --version or misuse."""
+    top = build_parser().parse_args(argv)
+    cmd = next(c for c in COMMANDS if c.name == top.command)
+    args = build_command_parser(cmd).parse_intermixed_args(top.args)
+    args.traceback = args.traceback or top.traceback
+    return cmd, args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,11 +230,10 @@ def main(argv: list[str] | None = None) -> int:
     show_traceback = "--traceback" in args_list
     try:
         try:
-            args = build_parser().parse_args(args_list)
+            cmd, args = parse_command_line(args_list)
         except SystemExit as exc:  # argparse: --help/--version (0) or misuse (2)
             return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-        status: int = args.run(args)
-        return status
+        return cmd.run(args)
     except KeyboardInterrupt:
         sys.stderr.write("idlgen: interrupted\n")
         return 130
