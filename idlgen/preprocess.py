@@ -437,6 +437,8 @@ class _Preprocessor:
         self.hit_regex_cache: dict[frozenset[str], re.Pattern[str]] = {}
         self.cur_file = main_path
         self.cur_line = 0
+        self.line_file = main_path
+        self.line_delta = 0
         now = time.gmtime()
         self.macros["__FILE__"] = _Macro("__FILE__", [], builtin="file")
         self.macros["__LINE__"] = _Macro("__LINE__", [], builtin="line")
@@ -688,12 +690,13 @@ class _Preprocessor:
                 "the file contains NUL bytes; it is not a text file",
             )
             return
-        saved = (self.cur_file, self.cur_line)
-        self.cur_file = path
+        saved = (self.cur_file, self.cur_line, self.line_file, self.line_delta)
+        self.cur_file = self.line_file = path
+        self.line_delta = 0
         try:
             self._process_text(path, text)
         finally:
-            self.cur_file, self.cur_line = saved
+            self.cur_file, self.cur_line, self.line_file, self.line_delta = saved
 
     def _strip(self, path: str, text: str) -> str:
         """Blank out comments, keeping line count and the columns of what follows them."""
@@ -758,16 +761,16 @@ class _Preprocessor:
             if s > pos:
                 nlines = text.count("\n", pos, s)
                 if active:
-                    self._emit_block(path, text, pos, s, line_no, nlines, l2p)
+                    self._emit_block(self.line_file, text, pos, s, line_no, nlines, l2p)
                 line_no += nlines
             pos = dm.end() + 1
             dline = l2p[line_no] if l2p is not None else line_no
-            self.cur_line = dline
-            active = self._directive(path, dm.group(), dline, conds, active)
+            self.cur_line = dline + self.line_delta
+            active = self._directive(self.line_file, dm.group(), self.cur_line, conds, active)
             line_no += 1
         if pos < len(text) and active:
             nlines = text.count("\n", pos)
-            self._emit_block(path, text, pos, len(text), line_no, nlines, l2p)
+            self._emit_block(self.line_file, text, pos, len(text), line_no, nlines, l2p)
         for c in conds:
             self.sink.error(c.span, "unterminated conditional directive")
 
@@ -787,9 +790,18 @@ class _Preprocessor:
         if not hits:
             self.chunks.append(text[start:end])
             if l2p is None:
-                self.origins.extend(zip(repeat(path), range(line_no, line_no + nlines)))
+                self.origins.extend(
+                    zip(
+                        repeat(path),
+                        range(line_no + self.line_delta, line_no + nlines + self.line_delta),
+                    )
+                )
             else:
-                self.origins.extend(zip(repeat(path), l2p[line_no : line_no + nlines]))
+                self.origins.extend(
+                    zip(
+                        repeat(path), (x + self.line_delta for x in l2p[line_no : line_no + nlines])
+                    )
+                )
             return
         self._emit_with_macros(path, text[start:end], line_no, hits, l2p)
 
@@ -814,8 +826,10 @@ class _Preprocessor:
         i = 0
         nl = len(lines)
 
+        delta = self.line_delta
+
         def phys(idx: int) -> int:
-            return l2p[line_no + idx] if l2p is not None else line_no + idx
+            return (l2p[line_no + idx] if l2p is not None else line_no + idx) + delta
 
         hit_positions = [
             p for p in (m.start() for m in rx.finditer(block)) if _outside_literal(block, p)
@@ -930,7 +944,7 @@ class _Preprocessor:
             self.do_include(rest, span)
         elif name == "pragma":
             if rest == "once":
-                self.pragma_once.add(os.path.realpath(path))
+                self.pragma_once.add(os.path.realpath(self.cur_file))
             else:
                 self.pragmas.append(Pragma(rest, span))
         elif name == "error":
@@ -938,13 +952,31 @@ class _Preprocessor:
         elif name == "warning":
             self.sink.warning(span, f"#warning {rest}".rstrip())
         elif name == "line":
-            self.sink.warning(span, "#line is not supported; line numbers are not changed")
+            self.do_line(rest, dline, span)
         elif name == "":
-            if rest and not rest[0].isdigit():
+            if rest[:1].isdigit():
+                self.do_line(rest, dline, span)
+            elif rest:
                 self.sink.warning(span, f"invalid preprocessing directive '{rest.split()[0]}'")
         else:
             self.sink.warning(span, f"unknown preprocessing directive #{name}")
         return True
+
+    def do_line(self, rest: str, dline: int, span: Span) -> None:
+        """Apply ``#line N ["file"]``: the next line is line N of that file."""
+        toks = _tokenize(rest)
+        if toks and toks[0].kind != _NUM:
+            toks = self.expand(deque(toks), None, span)
+        if not toks or toks[0].kind != _NUM or not toks[0].text.isdigit():
+            self.sink.error(span, "#line expects a positive line number")
+            return
+        physical = dline - self.line_delta
+        self.line_delta = int(toks[0].text) - 1 - physical
+        if len(toks) > 1:
+            if toks[1].kind != _STR or not toks[1].text.startswith('"'):
+                self.sink.error(span, "invalid file name in #line directive")
+                return
+            self.line_file = toks[1].text[1:-1].replace("\\\\", "\\")
 
     def do_include(self, rest: str, span: Span) -> None:
         if rest[:1] not in ('"', "<"):

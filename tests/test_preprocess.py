@@ -1,0 +1,227 @@
+"""Tests for the C preprocessor stage (idlgen.preprocess)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from idlgen.diagnostics import DiagnosticSink
+from idlgen.preprocess import preprocess
+
+SHARED = Path(__file__).parents[1].parent / "shared"
+CORPUS = SHARED / "corpus" / "mingw-w64"
+
+
+def run(text: str, **kw: object) -> tuple[list[str], DiagnosticSink, object]:
+    sink = DiagnosticSink()
+    src = preprocess("t.idl", text=text, sink=sink, **kw)  # type: ignore[arg-type]
+    lines = [ln.strip() for ln in src.text.splitlines() if ln.strip()]
+    return lines, sink, src
+
+
+def errors(sink: DiagnosticSink) -> list[tuple[int, int, str]]:
+    return [(d.span.line, d.span.column, d.message) for d in sink if d.is_error]
+
+
+def test_object_and_function_macros() -> None:
+    lines, sink, _ = run("#define N 4\n#define ADD(a, b) ((a) + (b))\nx = ADD(N, 2);\n")
+    assert lines == ["x = ((4) + (2));"]
+    assert not sink.has_errors
+
+
+def test_stringify_paste_variadic() -> None:
+    text = (
+        "#define S(x) #x\n#define CAT(a, b) a##b\n#define V(f, ...) f(__VA_ARGS__)\n"
+        'S(a "b") CAT(foo, bar) V(g, 1, 2)\n'
+    )
+    lines, _, _ = run(text)
+    assert lines == ['"a \\"b\\"" foobar g(1, 2)']
+
+
+def test_self_reference_and_runaway_are_bounded() -> None:
+    lines, sink, _ = run("#define X X + 1\nX\n")
+    assert lines == ["X + 1"]
+    text = "".join(f"#define A{i} A{i + 1} A{i + 1}\n" for i in range(40)) + "A0\n"
+    _, sink, _ = run(text)
+    assert any("too large" in m for _, _, m in errors(sink))
+
+
+def test_conditionals_and_expressions() -> None:
+    text = """#define V 0x0A00UL
+#if defined(V) && V >= 0x0A00 && !defined FOO && UNDEF == 0
+yes1
+#endif
+#if (1 ? 2 : 3) == 2 && 'A' == 65 && (7 / 2) == 3 && -7 % 3 == -1 && (1 << 4) == 16
+yes2
+#elif 1
+no
+#else
+no
+#endif
+#ifdef FOO
+no
+#elif V > 1 || 0
+yes3
+#endif
+#ifndef V
+no
+#else
+yes4
+#endif
+"""
+    lines, sink, _ = run(text)
+    assert lines == ["yes1", "yes2", "yes3", "yes4"]
+    assert not sink.has_errors
+
+
+def test_predefined_and_command_line_macros() -> None:
+    lines, _, _ = run(
+        "_WIN32 __midl BOOL\n#ifdef __WIDL__\nwidl\n#endif\n#ifdef GONE\nno\n#endif\n",
+        macro_ops=[
+            ("define", "BOOL", "WINBOOL"),
+            ("define", "GONE", None),
+            ("undef", "GONE", None),
+        ],
+    )
+    assert lines == ["1 501 WINBOOL", "widl"]
+
+
+def test_undef_error_warning_unknown_pragma() -> None:
+    text = "#define A 1\n#undef A\nA\n#pragma pack(1)\n#error bad thing\n#warning careful\n#frob\n"
+    lines, sink, src = run(text)
+    assert lines == ["A"]
+    assert errors(sink) == [(5, 1, "#error bad thing")]
+    warnings = [(d.span.line, d.message) for d in sink if not d.is_error]
+    assert warnings == [(6, "#warning careful"), (7, "unknown preprocessing directive #frob")]
+    assert [(p.text, p.span.line) for p in src.pragmas] == [("pack(1)", 4)]  # type: ignore[attr-defined]
+    assert "pragma" not in src.text  # type: ignore[attr-defined]
+
+
+def test_comments_strings_and_columns() -> None:
+    text = "a /* c\nc */ b \"/* s */\" // x\n  '/' c\n"
+    sink = DiagnosticSink()
+    src = preprocess("t.idl", text=text, sink=sink)
+    out = src.text.splitlines()
+    assert out[1].index("b") == text.splitlines()[1].index("b")
+    assert '"/* s */"' in out[1] and "//" not in out[1]
+    assert src.locate(2, out[1].index("b") + 1) == ("t.idl", 2, 6)
+
+
+def test_line_mapping_after_include_and_line(tmp_path: Path) -> None:
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "h.h").write_text("#define H 1\nin_header\n")
+    main = tmp_path / "m.idl"
+    main.write_text('first\n#include <h.h>\nafter H\n#line 100 "other.idl"\nmoved\n')
+    sink = DiagnosticSink()
+    src = preprocess(str(main), include_dirs=[str(tmp_path / "inc")], sink=sink)
+    assert not sink.has_errors
+    pairs = [
+        (ln.strip(), src.line_origins[i])
+        for i, ln in enumerate(src.text.splitlines())
+        if ln.strip()
+    ]
+    assert pairs == [
+        ("first", (str(main), 1)),
+        ("in_header", (str(tmp_path / "inc" / "h.h"), 2)),
+        ("after 1", (str(main), 3)),
+        ("moved", ("other.idl", 100)),
+    ]
+    assert src.included_files == [str(tmp_path / "inc" / "h.h")]
+
+
+def test_quoted_include_searches_including_dir_first(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "x.h").write_text("from_a\n")
+    (tmp_path / "b" / "x.h").write_text("from_b\n")
+    (tmp_path / "a" / "m.idl").write_text('#include "x.h"\n#include <x.h>\n')
+    sink = DiagnosticSink()
+    src = preprocess(str(tmp_path / "a" / "m.idl"), include_dirs=[str(tmp_path / "b")], sink=sink)
+    assert src.text.split() == ["from_a", "from_b"]
+
+
+def test_multiline_invocation_and_continuation() -> None:
+    text = "#define F(a, b) a+b\nx F(1,\n  2) y\n#define LONG 1 + \\\n  2\nz LONG\nw\n"
+    sink = DiagnosticSink()
+    src = preprocess("t.idl", text=text, sink=sink)
+    lines = src.text.splitlines()
+    assert [ln.strip() for ln in lines if ln.strip()] == ["x 1+2 y", "z 1 + 2", "w"]
+    w_line = next(i for i, ln in enumerate(lines) if ln.strip() == "w") + 1
+    assert src.locate(w_line, 1) == ("t.idl", 7, 1)
+    x_line = next(i for i, ln in enumerate(lines) if ln.startswith("x")) + 1
+    assert src.locate(x_line, 3) == ("t.idl", 2, 3)
+
+
+def test_import_stays_in_text_and_file_line() -> None:
+    lines, _, _ = run('import "b.idl";\n__LINE__ __FILE__\n')
+    assert lines == ['import "b.idl";', '2 "t.idl"']
+
+
+def test_bad_inputs_are_diagnostics() -> None:
+    _, sink, _ = run("#include <nope.h>\n")
+    assert errors(sink) == [(1, 1, "cannot open include file 'nope.h'")]
+    _, sink, _ = run("a\n  /* never closed\n")
+    assert errors(sink) == [(2, 3, "unterminated comment")]
+    _, sink, _ = run("#if 1\nx\n")
+    assert errors(sink) == [(1, 1, "unterminated conditional directive")]
+    _, sink, _ = run("#if 1 +\n#endif\n#if (((1)\n#endif\n")
+    assert [ln for ln, _, _ in errors(sink)] == [1, 3]
+    _, sink, _ = run("#define F(x) x\nF(1\n")
+    assert any("unterminated argument list" in m for _, _, m in errors(sink))
+    _, sink, _ = run("#if " + "(" * 10000 + "1" + ")" * 10000 + "\n#endif\n")
+    assert sink.has_errors
+    _, sink, _ = run("#define F(x) x\n" + "F(" * 3000 + ")" * 3000 + "\n")
+    assert sink.has_errors
+
+
+def test_invalid_utf8_and_binary(tmp_path: Path) -> None:
+    p = tmp_path / "bad.idl"
+    p.write_bytes(b"ok\nab\xff\xfe\n")
+    sink = DiagnosticSink()
+    src = preprocess(str(p), sink=sink)
+    assert errors(sink) == [(2, 3, "invalid UTF-8 in the source file")]
+    assert "ok" in src.text
+    p.write_bytes(b"\x00\x01\x02junk")
+    sink = DiagnosticSink()
+    preprocess(str(p), sink=sink)
+    assert sink.error_count == 1
+
+
+def test_large_input_is_fast_enough() -> None:
+    text = "typedef int T;\n" * 200_000
+    sink = DiagnosticSink()
+    src = preprocess("big.idl", text=text, sink=sink)
+    assert len(src.line_origins) == 200_000 and not sink.has_errors
+
+
+def _classic_ok_files() -> list[str]:
+    manifest = CORPUS / "MANIFEST.tsv"
+    if not manifest.is_file():
+        return []
+    rows = [r.split("\t") for r in manifest.read_text().splitlines()[1:]]
+    return [r[0] for r in rows if len(r) > 2 and r[1] == "classic" and r[2] == "ok"]
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared corpus not present")
+def test_corpus_preprocesses_without_errors() -> None:
+    files = _classic_ok_files()
+    assert len(files) == 239
+    builtin = str(Path(__file__).parents[1] / "idlgen" / "include")
+    failures = []
+    cwd = os.getcwd()
+    os.chdir(CORPUS)
+    try:
+        for f in files:
+            sink = DiagnosticSink()
+            preprocess(
+                f,
+                include_dirs=("include", "crt", builtin),
+                macro_ops=(("define", "BOOL", "WINBOOL"),),
+                sink=sink,
+            )
+            failures += [f"{d.span}: {d.message}" for d in sink if d.is_error]
+    finally:
+        os.chdir(cwd)
+    assert failures == []
