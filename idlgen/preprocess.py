@@ -131,21 +131,46 @@ _EMPTY: frozenset[str] = frozenset()
 
 
 class _Tok:
-    __slots__ = ("hide", "kind", "text", "ws")
+    """A preprocessing token.
 
-    def __init__(self, text: str, kind: int, ws: bool, hide: frozenset[str] = _EMPTY) -> None:
+    ``row``/``col`` locate a token read from the source (row: line index in the
+    block being expanded; -1 for tokens made by the preprocessor); ``fixed`` marks
+    tokens produced by a macro, positioned at the macro name that produced them.
+    """
+
+    __slots__ = ("col", "fixed", "hide", "kind", "row", "text", "ws")
+
+    def __init__(
+        self,
+        text: str,
+        kind: int,
+        ws: bool,
+        hide: frozenset[str] = _EMPTY,
+        row: int = -1,
+        col: int = 0,
+        fixed: bool = False,
+    ) -> None:
         self.text = text
         self.kind = kind
         self.ws = ws
         self.hide = hide
+        self.row = row
+        self.col = col
+        self.fixed = fixed
 
     def copy(self, ws: bool | None = None, hide: frozenset[str] | None = None) -> _Tok:
         return _Tok(
-            self.text, self.kind, self.ws if ws is None else ws, self.hide if hide is None else hide
+            self.text,
+            self.kind,
+            self.ws if ws is None else ws,
+            self.hide if hide is None else hide,
+            self.row,
+            self.col,
+            self.fixed,
         )
 
 
-def _tokenize(text: str, start: int = 0, end: int | None = None) -> list[_Tok]:
+def _tokenize(text: str, start: int = 0, end: int | None = None, row: int = -1) -> list[_Tok]:
     out: list[_Tok] = []
     ws = False
     stop = len(text) if end is None else end
@@ -154,7 +179,7 @@ def _tokenize(text: str, start: int = 0, end: int | None = None) -> list[_Tok]:
         if kind == "ws":
             ws = True
             continue
-        out.append(_Tok(m.group(), _KINDS[kind or "punct"], ws))
+        out.append(_Tok(m.group(), _KINDS[kind or "punct"], ws, _EMPTY, row, m.start()))
         ws = False
     return out
 
@@ -534,6 +559,7 @@ class _Preprocessor:
                 repl = self.substitute(mac, [], hide, span, level)
                 if repl:
                     repl[0] = repl[0].copy(ws=t.ws)
+                self._place(repl, t)
                 tokens.extendleft(reversed(repl))
                 continue
             # function-like: needs '('
@@ -551,8 +577,16 @@ class _Preprocessor:
             repl = self.substitute(mac, args, hide, span, level)
             if repl:
                 repl[0] = repl[0].copy(ws=t.ws)
+            self._place(repl, t)
             tokens.extendleft(reversed(repl))
         return out
+
+    @staticmethod
+    def _place(repl: list[_Tok], name: _Tok) -> None:
+        """Position the tokens a macro made at the macro name that made them."""
+        for x in repl:
+            if x.row < 0:
+                x.row, x.col, x.fixed = name.row, name.col, True
 
     @staticmethod
     def _refill(tokens: deque[_Tok], more: Callable[[], list[_Tok] | None]) -> bool:
@@ -862,26 +896,36 @@ class _Preprocessor:
                 if j >= nl:
                     return None
                 consumed[0] = j
-                toks = _tokenize(lines[j])
+                toks = _tokenize(lines[j], row=j)
                 if toks:
                     toks[0].ws = True
                 return toks
 
-            toks = deque(_tokenize(ln, col0))
+            toks = deque(_tokenize(ln, col0, row=i))
             try:
                 self.steps = 0
                 result = self.expand(toks, more, span)
             except _ExpansionLimit as e:
                 self.sink.error(span, str(e))
                 result = []
-            expanded = _join(result)
-            out_line = ln[:col0] + expanded
-            self.chunks.append(out_line + "\n")
-            self.origins.append((path, src_line))
-            out_no = len(self.origins)
+            parts = [ln[:col0]]
             segs: list[_Segment] = [(0, path, src_line, 0, False)]
-            segs.append((col0, path, src_line, col0, True))
-            self.column_maps[out_no] = segs
+            out_col = col0
+            last: tuple[int, int, bool] = (i, 0, False)
+            for k, t in enumerate(result):
+                if k and t.ws:
+                    parts.append(" ")
+                    out_col += 1
+                if t.row >= 0:
+                    seg_key = (t.row, t.col if t.fixed else t.col - out_col, t.fixed)
+                    if seg_key != last:
+                        segs.append((out_col, path, phys(t.row), t.col, t.fixed))
+                        last = seg_key
+                parts.append(t.text)
+                out_col += len(t.text)
+            self.chunks.append("".join(parts) + "\n")
+            self.origins.append((path, src_line))
+            self.column_maps[len(self.origins)] = segs
             i = consumed[0] + 1
 
     # ---- directives

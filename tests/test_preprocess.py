@@ -151,7 +151,9 @@ def test_multiline_invocation_and_continuation() -> None:
     w_line = next(i for i, ln in enumerate(lines) if ln.strip() == "w") + 1
     assert src.locate(w_line, 1) == ("t.idl", 7, 1)
     x_line = next(i for i, ln in enumerate(lines) if ln.startswith("x")) + 1
-    assert src.locate(x_line, 3) == ("t.idl", 2, 3)
+    assert src.locate(x_line, 1) == ("t.idl", 2, 1)
+    assert src.locate(x_line, 3) == ("t.idl", 2, 5)  # the argument '1'
+    assert src.locate(x_line, 7) == ("t.idl", 3, 6)  # 'y' after the invocation
 
 
 def test_import_stays_in_text_and_file_line() -> None:
@@ -225,3 +227,17 @@ def test_corpus_preprocesses_without_errors() -> None:
     finally:
         os.chdir(cwd)
     assert failures == []
+
+
+def test_columns_after_expansion_map_to_their_source() -> None:
+    text = "#define LONGNAME 1\n#define F(a, b) a+b\nLONGNAME   z F(x,\n   yy) tail\n"
+    sink = DiagnosticSink()
+    src = preprocess("t.idl", text=text, sink=sink)
+    line = src.text.splitlines()[0]
+    assert line.split() == ["1", "z", "x+yy", "tail"]
+    assert src.locate(1, line.index("z") + 1) == ("t.idl", 3, 12)
+    assert src.locate(1, line.index("1") + 1) == ("t.idl", 3, 1)
+    assert src.locate(1, line.index("x") + 1) == ("t.idl", 3, 16)  # macro argument
+    assert src.locate(1, line.index("+") + 1) == ("t.idl", 3, 14)  # from the body: at 'F'
+    assert src.locate(1, line.index("yy") + 1) == ("t.idl", 4, 4)
+    assert src.locate(1, line.index("tail") + 1) == ("t.idl", 4, 8)
