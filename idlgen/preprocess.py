@@ -55,7 +55,7 @@ PREDEFINED_MACROS: dict[str, str] = {
 }
 
 MAX_INCLUDE_DEPTH = 200
-MAX_EXPANSION_STEPS = 200_000
+MAX_EXPANSION_STEPS = 50_000
 MAX_NESTING = 500
 
 
@@ -110,6 +110,11 @@ _CODE_THEN_COMMENT_RE = re.compile(
     r'((?:[^"\'/]+|"(?:[^"\\\n]|\\.)*"?|\'(?:[^\'\\\n]|\\.)*\'?|/(?![*/]))*)'
     r"(/\*.*?(?:\*/|\Z)|//[^\n]*)?",
     re.S,
+)
+# A line whose string or char literal is not closed; group 1 is the opening quote.
+_UNTERMINATED_RE = re.compile(
+    r"^[^\"'\n]*+(?:(?:\"(?:[^\"\\\n]++|\\.)*+\"|'(?:[^'\\\n]++|\\.)*+')[^\"'\n]*+)*+([\"'])",
+    re.M,
 )
 _DIRECTIVE_RE = re.compile(r"^[ \t\f\v\r]*#[^\n]*", re.M)
 _IDENT_RE = re.compile(r"[A-Za-z_$][\w$]*")
@@ -464,6 +469,8 @@ class _Preprocessor:
         self.cur_line = 0
         self.line_file = main_path
         self.line_delta = 0
+        # (file, first physical line) of a spliced text line -> (logical column, physical line)
+        self.splices: dict[tuple[str, int], list[tuple[int, int]]] = {}
         now = time.gmtime()
         self.macros["__FILE__"] = _Macro("__FILE__", [], builtin="file")
         self.macros["__LINE__"] = _Macro("__LINE__", [], builtin="line")
@@ -545,7 +552,7 @@ class _Preprocessor:
             if self.steps > MAX_EXPANSION_STEPS:
                 raise _ExpansionLimit("macro expansion too large or recursive")
             if mac.builtin:
-                text = f'"{self.cur_file}"' if mac.builtin == "file" else str(self.cur_line)
+                text = f'"{self.line_file}"' if mac.builtin == "file" else str(self.cur_line)
                 out.append(
                     _Tok(
                         text.replace("\\", "\\\\") if mac.builtin == "file" else text,
@@ -756,6 +763,35 @@ class _Preprocessor:
 
         return _CODE_THEN_COMMENT_RE.sub(repl, text)
 
+    def apply_splices(self) -> None:
+        """Re-map columns of output lines that came from backslash-continued lines."""
+        if not self.splices:
+            return
+        for index, origin in enumerate(self.origins, 1):
+            if origin not in self.splices:
+                continue
+            segments = self.column_maps.get(index, [(0, origin[0], origin[1], 0, False)])
+            self.column_maps[index] = self._split_segments(segments)
+
+    def _split_segments(self, segments: list[_Segment]) -> list[_Segment]:
+        out: list[_Segment] = []
+        for n, (out_col, file, line, col, fixed) in enumerate(segments):
+            pieces = self.splices.get((file, line))
+            if pieces is None:
+                out.append((out_col, file, line, col, fixed))
+                continue
+            k = max(0, bisect.bisect_right([p[0] for p in pieces], col) - 1)
+            out.append((out_col, file, pieces[k][1], col - pieces[k][0], fixed))
+            if fixed:
+                continue
+            end = segments[n + 1][0] if n + 1 < len(segments) else None
+            for piece_col, piece_line in pieces[k + 1 :]:
+                at = out_col + piece_col - col
+                if end is not None and at >= end:
+                    break
+                out.append((at, file, piece_line, 0, False))
+        return out
+
     def _process_text(self, path: str, text: str) -> None:
         if "\r" in text:
             text = text.replace("\r\n", "\n")
@@ -775,7 +811,15 @@ class _Preprocessor:
                     continue
                 if cur:
                     cur.append(ln)
-                    logical.append("".join(cur))
+                    joined = "".join(cur)
+                    if not joined.lstrip().startswith("#"):
+                        piece_starts: list[tuple[int, int]] = []
+                        offset = 0
+                        for k, piece in enumerate(cur):
+                            piece_starts.append((offset, start + k + self.line_delta))
+                            offset += len(piece)
+                        self.splices[(self.line_file, start + self.line_delta)] = piece_starts
+                    logical.append(joined)
                     l2p.append(start)
                     cur = []
                 else:
@@ -819,6 +863,14 @@ class _Preprocessor:
         l2p: list[int] | None,
     ) -> None:
         macros = self.macros
+        bad = _UNTERMINATED_RE.search(text, start, end)
+        while bad is not None:
+            q = bad.start(1)
+            row = text.count("\n", start, q)
+            col = q - (text.rfind("\n", 0, q) + 1) + 1
+            line = (l2p[line_no + row] if l2p is not None else line_no + row) + self.line_delta
+            self.sink.error(Span(path, line, col), f"missing terminating {text[q]} character")
+            bad = _UNTERMINATED_RE.search(text, text.find("\n", q) + 1, end)
         idents = set(_IDENT_RE.findall(text, start, end))
         hits = idents.intersection(macros)
         if not hits:
@@ -1111,6 +1163,7 @@ def preprocess(
             pp.macros.pop(macro, None)
     try:
         pp.process_file(path, text, None)
+        pp.apply_splices()
     except RecursionError:
         sink.error(Span(path, pp.cur_line, 1), "input nested too deeply")
     return PreprocessedSource(

@@ -241,3 +241,60 @@ def test_columns_after_expansion_map_to_their_source() -> None:
     assert src.locate(1, line.index("+") + 1) == ("t.idl", 3, 14)  # from the body: at 'F'
     assert src.locate(1, line.index("yy") + 1) == ("t.idl", 4, 4)
     assert src.locate(1, line.index("tail") + 1) == ("t.idl", 4, 8)
+
+
+def test_continued_text_line_columns() -> None:
+    text = "abc \\\n  def\n#define M(x) x\nM(1) \\\nzz\n"
+    sink = DiagnosticSink()
+    src = preprocess("t.idl", text=text, sink=sink)
+    lines = src.text.splitlines()
+    assert lines[0] == "abc   def"
+    assert src.locate(1, 1) == ("t.idl", 1, 1)
+    assert src.locate(1, lines[0].index("def") + 1) == ("t.idl", 2, 3)
+    assert lines[1].split() == ["1", "zz"]
+    assert src.locate(2, lines[1].index("zz") + 1) == ("t.idl", 5, 1)
+
+
+def test_unterminated_literals_in_active_code_only() -> None:
+    _, sink, _ = run("a \"ok\" 'x' b\nhelpstring(\"never\n#if 0\nit's\n#endif\n#error don't\n")
+    assert errors(sink) == [(2, 12, 'missing terminating " character'), (6, 1, "#error don't")]
+
+
+def test_each_call_starts_with_a_fresh_macro_table() -> None:
+    sink = DiagnosticSink()
+    first = preprocess("a.idl", text="#define FROM_A 1\nFROM_A\n", sink=sink)
+    second = preprocess("b.idl", text="FROM_A\n", sink=sink)
+    assert first.text.split() == ["1"] and second.text.split() == ["FROM_A"]
+
+
+WIDL = SHARED / "tools" / "widl"
+
+
+@pytest.mark.skipif(not (CORPUS.is_dir() and WIDL.is_file()), reason="widl or corpus absent")
+def test_tokens_equal_widl_preprocessor_on_a_corpus_sample() -> None:
+    import subprocess
+
+    from idlgen.preprocess import _tokenize
+
+    builtin = str(Path(__file__).parents[1] / "idlgen" / "include")
+    files = _classic_ok_files()[::12]
+    for f in files:
+        run_widl = subprocess.run(
+            [str(WIDL), "-E", "-D", "BOOL=WINBOOL", "-I", "include", "-I", "crt", f],
+            cwd=CORPUS,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            check=False,
+        )
+        widl_text = "\n".join(
+            ln for ln in run_widl.stdout.split("\n") if not ln.lstrip().startswith("#")
+        )
+        sink = DiagnosticSink()
+        ours = preprocess(
+            str(CORPUS / f),
+            include_dirs=(str(CORPUS / "include"), str(CORPUS / "crt"), builtin),
+            macro_ops=(("define", "BOOL", "WINBOOL"),),
+            sink=sink,
+        )
+        assert [t.text for t in _tokenize(ours.text)] == [t.text for t in _tokenize(widl_text)], f
