@@ -212,10 +212,20 @@ def _join(tokens: Sequence[_Tok]) -> str:
 @dataclass(slots=True)
 class _Macro:
     name: str
-    body: list[_Tok]
+    body: list[_Tok] | None  # None until first use: tokenised lazily from body_text
     params: list[str] | None = None  # None: object-like
     variadic: bool = False
     builtin: str = ""
+    body_text: str = ""
+
+    def tokens(self) -> list[_Tok]:
+        """The replacement list (tokenised on first use; most macros are never used)."""
+        if self.body is None:
+            body = _tokenize(self.body_text)
+            if body:
+                body[0] = body[0].copy(ws=False)
+            self.body = body
+        return self.body
 
 
 def _decode(data: bytes) -> tuple[str, int | None]:
@@ -484,7 +494,7 @@ class _Preprocessor:
     # ---- definitions
 
     def define_text(self, name: str, value: str) -> None:
-        self.macros[name] = _Macro(name, _tokenize(value))
+        self.macros[name] = _Macro(name, None, body_text=value)
 
     def parse_define(self, rest: str, span: Span) -> None:
         m = _MACRO_DEF_RE.match(rest)
@@ -498,7 +508,7 @@ class _Preprocessor:
         if m.group(2) is None:
             if rest[m.end() : m.end() + 1] not in ("", " ", "\t", "\f", "\v", "\r"):
                 self.sink.warning(span, f"missing whitespace after the macro name '{name}'")
-            self.macros[name] = _Macro(name, _tokenize(rest, m.end()))
+            self.macros[name] = _Macro(name, None, body_text=rest[m.end() :])
             return
         close = rest.find(")", m.end())
         if close < 0:
@@ -523,10 +533,7 @@ class _Preprocessor:
                     span, f"invalid parameter '{p}' in the definition of macro '{name}'"
                 )
                 return
-        body = _tokenize(rest, close + 1)
-        if body:
-            body[0] = body[0].copy(ws=False)
-        self.macros[name] = _Macro(name, body, params, variadic)
+        self.macros[name] = _Macro(name, None, params, variadic, body_text=rest[close + 1 :])
 
     # ---- expansion
 
@@ -649,7 +656,7 @@ class _Preprocessor:
     ) -> list[_Tok]:
         params = mac.params or []
         index = {p: i for i, p in enumerate(params)}
-        body = mac.body
+        body = mac.tokens()
         out: list[_Tok] = []
         expanded: dict[int, list[_Tok]] = {}
         i = 0
