@@ -239,6 +239,8 @@ def _decode(data: bytes) -> tuple[str, int | None]:
 
 
 _read_cache: dict[str, tuple[int, int, bytes]] = {}
+# Regexes finding the macro names of one text block, keyed by those names (shared by all runs).
+_hit_regex_cache: dict[frozenset[str], re.Pattern[str]] = {}
 
 
 def _read_file(path: str) -> bytes | None:
@@ -474,7 +476,6 @@ class _Preprocessor:
         self.pragma_once: set[str] = set()
         self.depth = 0
         self.steps = 0
-        self.hit_regex_cache: dict[frozenset[str], re.Pattern[str]] = {}
         self.cur_file = main_path
         self.cur_line = 0
         self.line_file = main_path
@@ -902,11 +903,13 @@ class _Preprocessor:
         self, path: str, block: str, line_no: int, hits: set[str], l2p: list[int] | None
     ) -> None:
         key = frozenset(hits)
-        rx = self.hit_regex_cache.get(key)
+        rx = _hit_regex_cache.get(key)
         if rx is None:
             names = "|".join(re.escape(h) for h in sorted(hits, key=len, reverse=True))
             rx = re.compile(r"\b(?:" + names + r")\b")
-            self.hit_regex_cache[key] = rx
+            if len(_hit_regex_cache) > 1024:
+                _hit_regex_cache.clear()
+            _hit_regex_cache[key] = rx
         lines = block.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
@@ -939,7 +942,11 @@ class _Preprocessor:
                 self.chunks.append(block[starts[i] : starts[j]] if j < nl else block[starts[i] :])
                 if j == nl and not block.endswith("\n"):
                     self.chunks.append("\n")
-                self.origins.extend((path, phys(k)) for k in range(i, j))
+                if l2p is None:
+                    first = line_no + i + delta
+                    self.origins.extend(zip(repeat(path), range(first, first + j - i)))
+                else:
+                    self.origins.extend((path, phys(k)) for k in range(i, j))
                 i = j
                 continue
             ln = lines[i]
