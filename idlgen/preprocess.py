@@ -21,10 +21,20 @@ widl predefines ``__WIDL__`` (0xb0c00 for 11.12), ``_WIN32`` (1), ``__FILE__``,
 ``__LINE__``, ``__DATE__`` and ``__TIME__``; we add ``__midl`` (501, as MIDL
 does), which the corpus only ever tests together with ``__WIDL__``.
 
+Output: directive lines and skipped lines are dropped; every other line is
+emitted once, with its columns unchanged unless a macro was expanded on it.
+``line_origins`` maps each output line to its (file, line), honouring
+``#include`` and ``#line``; ``column_maps`` makes :meth:`PreprocessedSource.locate`
+exact inside expanded lines (argument tokens keep their own source columns,
+tokens a macro made point at the macro name) and backslash-continued lines.
+
 Speed: text between directives is handled in whole blocks; a block whose
 identifiers name no macro (one regex ``findall`` and a set test) is copied as
-is.  Only blocks that mention a macro are tokenised and expanded.  File reads
-are cached per process.  Lines with no expansion keep their columns.
+is.  Only lines that mention a macro are tokenised and expanded; macro bodies
+are tokenised on first use.  File reads are cached per process (by path,
+mtime and size); preprocessed headers are not cached, as their result depends
+on the macro table.  On the 247 classic corpus files this takes about 0.75 s
+(pcpp: about 5.5 s), and its tokens equal ``widl -E``'s for all of them.
 """
 
 from __future__ import annotations

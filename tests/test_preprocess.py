@@ -298,3 +298,31 @@ def test_tokens_equal_widl_preprocessor_on_a_corpus_sample() -> None:
             sink=sink,
         )
         assert [t.text for t in _tokenize(ours.text)] == [t.text for t in _tokenize(widl_text)], f
+
+
+def test_conditional_structure_errors_and_undef_of_predefined() -> None:
+    _, sink, _ = run("#endif\n#if 1\n#else\n#elif 1\n#endif\n#ifdef\n#endif\n")
+    assert errors(sink) == [
+        (1, 1, "#endif without #if"),
+        (4, 1, "#elif after #else"),
+        (6, 1, "no macro name given in #ifdef directive"),
+    ]
+    lines, _, _ = run("#ifdef _WIN32\nwin\n#endif\n", macro_ops=[("undef", "_WIN32", None)])
+    assert lines == []
+
+
+def test_include_name_from_macro_and_pragma_once(tmp_path: Path) -> None:
+    (tmp_path / "once.h").write_text("#pragma once\nonce_body\n")
+    main = tmp_path / "m.idl"
+    main.write_text('#define HDR "once.h"\n#include HDR\n#include "once.h"\n')
+    sink = DiagnosticSink()
+    src = preprocess(str(main), sink=sink)
+    assert src.text.split() == ["once_body"] and not sink.has_errors
+    assert src.pragmas == []
+
+
+def test_recursive_include_is_bounded(tmp_path: Path) -> None:
+    (tmp_path / "self.h").write_text('#include "self.h"\nx\n')
+    sink = DiagnosticSink()
+    preprocess(str(tmp_path / "self.h"), sink=sink)
+    assert [d.message for d in sink if d.is_error] == ["#include nested too deeply"]
