@@ -326,3 +326,17 @@ def test_recursive_include_is_bounded(tmp_path: Path) -> None:
     sink = DiagnosticSink()
     preprocess(str(tmp_path / "self.h"), sink=sink)
     assert [d.message for d in sink if d.is_error] == ["#include nested too deeply"]
+
+
+def test_missing_file_directory_and_empty_input(tmp_path: Path) -> None:
+    sink = DiagnosticSink()
+    preprocess(str(tmp_path / "none.idl"), sink=sink)
+    preprocess(str(tmp_path), sink=sink)
+    assert [d.message for d in sink] == [
+        f"cannot open file '{tmp_path / 'none.idl'}'",
+        f"cannot open file '{tmp_path}'",
+    ]
+    sink = DiagnosticSink()
+    src = preprocess("empty.idl", text="", sink=sink)
+    assert src.text.strip() == "" and not sink.has_errors
+    assert src.locate(5, 3) == ("empty.idl", 1, 3)
