@@ -490,6 +490,7 @@ class _Preprocessor:
         self.cur_line = 0
         self.line_file = main_path
         self.line_delta = 0
+        self.in_if = False
         # (file, first physical line) of a spliced text line -> (logical column, physical line)
         self.splices: dict[tuple[str, int], list[tuple[int, int]]] = {}
         now = time.gmtime()
@@ -562,6 +563,16 @@ class _Preprocessor:
         macros = self.macros
         while tokens:
             t = tokens.popleft()
+            if self.in_if and t.text == "defined":
+                # the operand of 'defined' is not expanded
+                out.append(t)
+                if tokens and tokens[0].text == "(":
+                    for _ in range(3):
+                        if tokens:
+                            out.append(tokens.popleft())
+                elif tokens:
+                    out.append(tokens.popleft())
+                continue
             mac = macros.get(t.text) if t.kind == _ID else None
             if mac is None or t.text in t.hide:
                 out.append(t)
@@ -1126,38 +1137,39 @@ class _Preprocessor:
             self.depth -= 1
 
     def eval_if(self, rest: str, span: Span) -> bool:
-        toks = _tokenize(rest)
-        # resolve 'defined' before expansion
-        resolved: list[_Tok] = []
-        i = 0
-        n = len(toks)
-        while i < n:
-            t = toks[i]
-            if t.text == "defined":
-                name: str | None = None
-                if i + 1 < n and toks[i + 1].kind == _ID:
-                    name, i = toks[i + 1].text, i + 2
-                elif (
-                    i + 3 < n
-                    and toks[i + 1].text == "("
-                    and toks[i + 2].kind == _ID
-                    and toks[i + 3].text == ")"
-                ):
-                    name, i = toks[i + 2].text, i + 4
-                if name is None:
-                    self.sink.error(span, "operator 'defined' requires an identifier")
-                    return False
-                resolved.append(_Tok("1" if name in self.macros else "0", _NUM, t.ws))
-                continue
-            resolved.append(t)
-            i += 1
+        """Evaluate a ``#if``/``#elif`` expression (``defined`` also works from macros)."""
+        self.in_if = True
         try:
             self.steps = 0
-            expanded = self.expand(deque(resolved), None, span)
-            return bool(_ExprParser(expanded).parse())
+            expanded = self.expand(deque(_tokenize(rest)), None, span)
+            resolved: list[_Tok] = []
+            i = 0
+            n = len(expanded)
+            while i < n:
+                t = expanded[i]
+                if t.text != "defined" or t.kind != _ID:
+                    resolved.append(t)
+                    i += 1
+                    continue
+                name: str | None = None
+                if i + 1 < n and expanded[i + 1].kind == _ID:
+                    name, i = expanded[i + 1].text, i + 2
+                elif (
+                    i + 3 < n
+                    and expanded[i + 1].text == "("
+                    and expanded[i + 2].kind == _ID
+                    and expanded[i + 3].text == ")"
+                ):
+                    name, i = expanded[i + 2].text, i + 4
+                if name is None:
+                    raise _ExprError("operator 'defined' requires an identifier")
+                resolved.append(_Tok("1" if name in self.macros else "0", _NUM, t.ws))
+            return bool(_ExprParser(resolved).parse())
         except (_ExprError, _ExpansionLimit) as e:
             self.sink.error(span, str(e))
             return False
+        finally:
+            self.in_if = False
 
 
 def preprocess(

@@ -340,3 +340,11 @@ def test_missing_file_directory_and_empty_input(tmp_path: Path) -> None:
     src = preprocess("empty.idl", text="", sink=sink)
     assert src.text.strip() == "" and not sink.has_errors
     assert src.locate(5, 3) == ("empty.idl", 1, 3)
+
+
+def test_defined_operand_is_not_expanded_even_from_a_macro() -> None:
+    text = (
+        "#define X Y\n#define HAS_X defined(X)\n#if HAS_X && defined X && !defined(Y)\nok\n#endif\n"
+    )
+    lines, sink, _ = run(text)
+    assert lines == ["ok"] and not sink.has_errors
