@@ -114,6 +114,13 @@ class Regex:
 
 
 @dataclass(frozen=True)
+class Not:
+    """``{ not = value }`` (expectations only): anything that does not match *value*."""
+
+    value: Value
+
+
+@dataclass(frozen=True)
 class Bits:
     """``{ has_bits = "SF_INVITER" }`` / ``{ lacks_bits = [...] }`` (expectations only)."""
 
@@ -137,6 +144,7 @@ Value = (
     | AnyValue
     | Regex
     | Bits
+    | Not
     | tuple["Value", ...]
 )
 
@@ -296,8 +304,9 @@ _VALUE_FORMS = {
     "regex",
     "has_bits",
     "lacks_bits",
+    "not",
 }
-_MATCHER_FORMS = {"bind", "any", "regex", "has_bits", "lacks_bits"}
+_MATCHER_FORMS = {"bind", "any", "regex", "has_bits", "lacks_bits", "not"}
 
 
 class _Problem(Exception):
@@ -355,6 +364,8 @@ def _parse_value(raw: object, *, matcher: bool, what: str) -> Value:
             return AnyValue()
         if form == "bind":
             return Bind(_name(arg, what, "bind"))
+        if form == "not":
+            return Not(_parse_value(arg, matcher=True, what=what))
         if form == "regex":
             if not isinstance(arg, str):
                 raise _Problem(f"{what}: 'regex' needs a string")
@@ -654,6 +665,8 @@ def _parse_scenario(
 def _refs_in(value: Value) -> Iterable[Ref]:
     if isinstance(value, Ref):
         yield value
+    elif isinstance(value, Not):
+        yield from _refs_in(value.value)
     elif isinstance(value, tuple):
         for item in value:
             yield from _refs_in(item)
