@@ -45,6 +45,8 @@ class NameExpr(Expr):
     """A reference to a constant, enumerator, parameter or field by name."""
 
     name: str
+    #: written in parentheses: ``(NAME) - 1`` may then be a cast (decided by the resolver)
+    parenthesized: bool = field(default=False, compare=False, repr=False)
 
 
 @dataclass(eq=True)

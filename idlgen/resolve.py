@@ -920,6 +920,9 @@ def _eval(e: Expr, lookup: ValueLookup | None) -> Value:
         if e.op == "||":
             left = _eval(e.left, lookup)
             return int(bool(left) or bool(_eval(e.right, lookup)))
+        if _is_cast_of_sign(e, lookup):
+            # `(TYPE) -1`: the parenthesised name is a type, not a value (C's cast ambiguity)
+            return _unary(UnaryExpr(e.op, e.right, span=e.span), _eval(e.right, lookup))
         return _binary(e, _eval(e.left, lookup), _eval(e.right, lookup))
     if isinstance(e, ConditionalExpr):
         return _eval(e.then, lookup) if _eval(e.cond, lookup) else _eval(e.otherwise, lookup)
@@ -929,6 +932,18 @@ def _eval(e: Expr, lookup: ValueLookup | None) -> Value:
     if isinstance(e, SizeofExpr | MemberExpr):
         raise _NotConstant(e.span, "{what} is not a constant expression")
     raise _NotConstant(e.span, "{what} is not a constant expression")
+
+
+def _is_cast_of_sign(e: BinaryExpr, lookup: ValueLookup | None) -> bool:
+    """True for ``(NAME) - x`` / ``(NAME) + x`` where NAME is no constant (so a type)."""
+    left = e.left
+    return (
+        e.op in ("+", "-")
+        and isinstance(left, NameExpr)
+        and left.parenthesized
+        and left.name not in BUILTIN_CONSTANTS
+        and (lookup is None or lookup(left.name) is None)
+    )
 
 
 class _NotConstant(Exception):
