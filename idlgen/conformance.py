@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import inspect
+import os
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -1089,7 +1090,7 @@ class StructuralChecks:
                 continue
             seen.add(member.name)
             try:
-                ids = list(get_ids([member.name]))
+                ids = list(get_ids(member.name))
             except Exception as exc:
                 raise ConformanceFailure(
                     check,
@@ -1103,7 +1104,7 @@ class StructuralChecks:
                     f"declares, GetIDsOfNames gives {ids[0] if ids else 'nothing'}",
                 )
         try:
-            get_ids(["NoSuchMemberXyz"])
+            get_ids("NoSuchMemberXyz")
         except Exception as exc:
             if hresult_of(exc) != STANDARD_HRESULTS["DISP_E_UNKNOWNNAME"]:
                 raise ConformanceFailure(
@@ -1269,6 +1270,25 @@ def load_scenario_file(path: str | Path, spec: Spec | None = None) -> sc.Scenari
     return loaded
 
 
+def load_scenario_text(text: str, source: str, spec: Spec) -> sc.ScenarioFile | None:
+    """Parse the scenario *text* of a generated suite (None when empty).
+
+    The scenario file's ``[constants]`` that the IDL does not define are added to *spec*.
+    Raises ``ValueError`` listing every problem.
+    """
+    if not text.strip():
+        return None
+    loaded, problems = sc.parse_scenarios(text, source)
+    if loaded is not None:
+        problems = [*problems, *sc.check_names(loaded, spec.names())]
+    errors = [d for d in problems if d.is_error]
+    if loaded is None or errors:
+        raise ValueError("invalid scenario file:\n" + sc.format_problems(errors))
+    for name, value in loaded.constants.items():
+        spec.constants.setdefault(name, value)
+    return loaded
+
+
 def run_all(
     spec: Spec, implementation_factory: Callable[[], Implementation], scenarios: sc.ScenarioFile
 ) -> dict[str, ConformanceFailure | None]:
@@ -1314,13 +1334,135 @@ def read_expected_failures(path: str | Path) -> set[str]:
     return names
 
 
-def test_name(check_id: str) -> str:
-    """The generated test function's name for a check id or ``scenario:name``."""
-    return "test_" + re.sub(r"[^0-9A-Za-z_]+", "_", check_id).strip("_")
+_CHECK_WORDS = {
+    "factory": "factory_gives_object",
+    "qi_declared": "QueryInterface_declared_interfaces",
+    "qi_undeclared": "QueryInterface_refuses_undeclared",
+    "members": "members_and_parameters",
+    "return_types": "return_types",
+    "dispids": "GetIDsOfNames_gives_IDL_DISPIDs",
+    "invoke": "Invoke_matches_direct_call",
+    "connection_point": "connection_point",
+}
+
+
+def check_test_name(check_id: str, spec: Spec | None = None) -> str:
+    """The generated test function's name for a structural check id or ``scenario:name``.
+
+    ``property_access:MsgrSession.IMsgrSession.State`` becomes
+    ``test_MsgrSession_IMsgrSession_State_read_only`` (``_read_write`` when a propput exists);
+    ``scenario:invite_errors`` becomes ``test_scenario_invite_errors``.
+    """
+    kind, _, subject = check_id.partition(":")
+    if kind == "scenario":
+        words = f"scenario_{subject}"
+    else:
+        suffix = _CHECK_WORDS.get(kind, kind)
+        if kind == "property_access":
+            suffix = "read_write" if spec is not None and _has_put(spec, subject) else "read_only"
+        words = f"{subject}_{suffix}"
+    return "test_" + re.sub(r"[^0-9A-Za-z_]+", "_", words).strip("_")
+
+
+def _has_put(spec: Spec, subject: str) -> bool:
+    parts = subject.split(".")
+    interface = spec.interfaces.get(parts[1]) if len(parts) == 3 else None
+    if interface is None:
+        return False
+    return interface.properties().get(parts[2], (None, None))[1] is not None
+
+
+def describe_check(check_id: str, spec: Spec) -> str:
+    """The rule a structural check enforces, in words (the generated test's docstring)."""
+    kind, _, subject = check_id.partition(":")
+    parts = subject.split(".")
+    coclass = parts[0]
+    if kind == "factory":
+        return f"The implementation's factory for coclass {coclass} gives an object of it."
+    if kind == "qi_declared":
+        return (
+            f"QueryInterface on a {coclass} succeeds for IUnknown and every interface it "
+            "declares (IDispatch and IConnectionPointContainer where they apply)."
+        )
+    if kind == "qi_undeclared":
+        return (
+            f"QueryInterface on a {coclass} fails with E_NOINTERFACE for the IDL's other "
+            "interfaces, its event interfaces and an unknown IID."
+        )
+    interface = ".".join(parts[1:2])
+    if kind == "members":
+        return (
+            f"Every method of {interface} exists on a {coclass} with the declared parameters, "
+            "and every property exists."
+        )
+    if kind == "property_access":
+        prop = f"{interface}.{parts[2]}"
+        if _has_put(spec, subject):
+            return f"{prop} is readable and writable (the IDL declares propget and propput)."
+        return f"{prop} is read-only: reading it works, setting it must fail."
+    if kind == "return_types":
+        return (
+            f"The properties of {interface} return the declared Python types "
+            "(enum members for enums, bool for VARIANT_BOOL, int, str, ...)."
+        )
+    if kind == "dispids":
+        return f"{interface} is dual: GetIDsOfNames gives the IDL's DISPIDs for every member."
+    if kind == "invoke":
+        return f"{interface} is dual: Invoke by DISPID gives what the direct call gives."
+    if kind == "connection_point":
+        source = ".".join(parts[1:2])
+        return (
+            f"{coclass} fires {source}: FindConnectionPoint works, Advise returns a cookie, a "
+            "sink of another interface is refused with CONNECT_E_CANNOTCONNECT, a second "
+            "Unadvise fails with CONNECT_E_NOCONNECTION."
+        )
+    return check_id
+
+
+# --------------------------------------------------------------------------- the suite fixture
+
+IMPL_ENV = "IDLGEN_IMPL"
+
+
+def _stub_classes(spec: Spec, package: str) -> None:
+    """Fill ``spec.enum_classes``/``sink_bases`` from the stubs *package*, if it imports."""
+    try:
+        module = importlib.import_module(package)
+    except ImportError:
+        return
+    for name in spec.enums:
+        cls = getattr(module, name, None)
+        if isinstance(cls, type):
+            spec.enum_classes[name] = cls
+    for name in spec.sources:
+        cls = getattr(module, name, None)
+        if isinstance(cls, type):
+            spec.sink_bases[name] = cls
+
+
+def new_suite(config: Any, spec: Spec, scenarios: sc.ScenarioFile | None, stubs: str = "") -> Suite:
+    """The object a generated test works with: a fresh implementation from ``--impl``.
+
+    The implementation module is imported once per run; ``new_implementation()`` is called for
+    every test, so tests never share state.  *stubs* names the generated stubs package: when it
+    imports, return types are checked against its enum classes.
+    """
+    cache: dict[str, Any] = config.__dict__.setdefault("_idlgen_conformance", {})
+    if "factory" not in cache:
+        module_name = config.getoption("--impl", default=None) or os.environ.get(IMPL_ENV)
+        if not module_name:
+            raise pytest.UsageError(
+                "no implementation to check: pass --impl=package.module (a module with "
+                f"new_implementation()), or set {IMPL_ENV}"
+            )
+        cache["factory"] = load_implementation(module_name)
+        if stubs:
+            _stub_classes(spec, stubs)
+    return Suite(spec, cache["factory"](), scenarios)
 
 
 # --------------------------------------------------------------------------- pytest plugin
-# Loaded by the generated conftest with ``pytest_plugins = ["idlgen.conformance"]``.
+# The generated conftest imports these hooks from here.
 
 
 def pytest_addoption(parser: Any) -> None:
@@ -1330,7 +1472,8 @@ def pytest_addoption(parser: Any) -> None:
         "--impl",
         action="store",
         default=None,
-        help="module (package.module) whose new_implementation() gives the implementation",
+        help="module (package.module) whose new_implementation() gives the implementation "
+        f"(default: ${IMPL_ENV})",
     )
     group.addoption(
         "--expected-failures",
@@ -1341,22 +1484,37 @@ def pytest_addoption(parser: Any) -> None:
 
 
 def pytest_configure(config: Any) -> None:
-    """Read the expected-failures file once."""
+    """Read the expected-failures file once; register the ``adopted`` marker."""
+    config.addinivalue_line(
+        "markers", "adopted: the scenario checks a rule the documentation leaves open"
+    )
     path = config.getoption("--expected-failures", default=None)
-    config._idlgen_expected_failures = read_expected_failures(path) if path else set()
+    expected: set[str] = set()
+    if path:
+        try:
+            expected = read_expected_failures(path)
+        except OSError as exc:
+            raise pytest.UsageError(f"--expected-failures: cannot read {path}: {exc}") from None
+    config.__dict__["_idlgen_expected_failures"] = expected
 
 
 def _expected(item: Any) -> bool:
-    names: set[str] = getattr(item.config, "_idlgen_expected_failures", set())
+    names: set[str] = item.config.__dict__.get("_idlgen_expected_failures", set())
     return item.name in names or item.nodeid in names or item.originalname in names
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: Any, call: Any) -> Any:
-    """Turn failures of listed tests into xfail; passes of listed tests into failures."""
+    """Word conformance failures plainly; apply the expected-failures list."""
     outcome = yield
     report = outcome.get_result()
-    if report.when != "call" or not _expected(item):
+    if report.when != "call":
+        return
+    if report.failed and call.excinfo is not None:
+        exc = call.excinfo.value
+        if isinstance(exc, ConformanceFailure):
+            report.longrepr = f"{item.name}: {exc.message}"
+    if not _expected(item):
         return
     if report.failed:
         report.outcome = "skipped"

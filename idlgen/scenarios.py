@@ -2,7 +2,7 @@
 
 A scenario file sits next to an IDL file (``examples/Msgrpriv.scenarios.toml``) and
 describes, step by step, what an implementation of the IDL's coclasses must do.
-The format is documented in ``docs/scenarios.md``; in short::
+The format is documented in ``docs/conformance.md``; in short::
 
     [suite]
     idl = "Msgrpriv.idl"
@@ -226,6 +226,8 @@ class ScenarioFile:
     description: str
     harness: dict[str, HarnessAction]
     scenarios: list[Scenario]
+    #: ``[constants]``: values of names the scenarios use that the IDL does not define
+    constants: dict[str, int] = field(default_factory=dict)
 
     def scenario(self, name: str) -> Scenario:
         """The scenario called *name* (KeyError if none)."""
@@ -541,6 +543,19 @@ def _parse_harness(
     return actions
 
 
+def _parse_constants(raw: object, sink: DiagnosticSink, path: str) -> dict[str, int]:
+    constants: dict[str, int] = {}
+    if not isinstance(raw, dict):
+        sink.error(Span(path, 1, 1), "[constants] must be a table of NAME = integer")
+        return constants
+    for name, value in raw.items():
+        if not _IDENT.match(name) or not isinstance(value, int) or isinstance(value, bool):
+            sink.error(Span(path, 1, 1), f"[constants] {name}: needs an integer value")
+            continue
+        constants[name] = value
+    return constants
+
+
 def parse_scenarios(text: str, path: str) -> tuple[ScenarioFile | None, list[Diagnostic]]:
     """Parse scenario-file *text* (read from *path*); return the file and its diagnostics.
 
@@ -557,11 +572,11 @@ def parse_scenarios(text: str, path: str) -> tuple[ScenarioFile | None, list[Dia
         return None, sink.diagnostics
     lines = _Lines(text)
     for key in data:
-        if key not in ("suite", "harness", "scenario"):
+        if key not in ("suite", "harness", "scenario", "constants"):
             sink.error(
                 Span(path, 1, 1),
                 f"unknown top-level key '{key}'"
-                + _did_you_mean(key, ["suite", "harness", "scenario"]),
+                + _did_you_mean(key, ["suite", "harness", "scenario", "constants"]),
             )
     suite = data.get("suite", {})
     if not isinstance(suite, dict):
@@ -572,6 +587,7 @@ def parse_scenarios(text: str, path: str) -> tuple[ScenarioFile | None, list[Dia
     idl = suite.get("idl", "")
     description = suite.get("description", "")
     harness = _parse_harness(data.get("harness", {}), sink, path, lines)
+    constants = _parse_constants(data.get("constants", {}), sink, path)
     raw_scenarios = data.get("scenario", [])
     if not isinstance(raw_scenarios, list):
         sink.error(Span(path, 1, 1), "'scenario' must be an array of tables [[scenario]]")
@@ -592,7 +608,7 @@ def parse_scenarios(text: str, path: str) -> tuple[ScenarioFile | None, list[Dia
         seen[scenario.name] = s_line
         scenarios.append(scenario)
     return (
-        ScenarioFile(path, str(idl), str(description), harness, scenarios),
+        ScenarioFile(path, str(idl), str(description), harness, scenarios, constants),
         sink.diagnostics,
     )
 
@@ -770,6 +786,9 @@ def check_names(scenarios: ScenarioFile, names: IdlNames) -> list[Diagnostic]:
     """Check coclass, member, interface, event, parameter and constant names against the IDL."""
     sink = DiagnosticSink()
     all_members = set().union(*names.members.values()) if names.members else set()
+    names = IdlNames(
+        names.coclasses, names.members, names.events, names.constants | set(scenarios.constants)
+    )
     interfaces = set(names.members) | set(names.events)
     for scenario in scenarios.scenarios:
         sources: dict[str, str] = {}  # sink name -> source interface

@@ -1,0 +1,437 @@
+"""The ``tests`` emit target: a pytest conformance suite generated from an IDL file.
+
+:func:`render_conformance` turns the resolved model of one IDL file (and the scenario file
+next to it, ``<stem>.scenarios.toml``, when there is one) into a small package of test
+modules::
+
+    msgrpriv_conformance/__init__.py
+    msgrpriv_conformance/conftest.py        # --impl / --expected-failures, the `suite` fixture
+    msgrpriv_conformance/spec.py            # the IDL's facts as a literal, the scenario text
+    msgrpriv_conformance/test_structure.py  # one test per structural check
+    msgrpriv_conformance/test_scenarios.py  # one test per behaviour scenario
+
+The facts are computed here (:func:`spec_data`); the templates in
+``templates/conformance/`` only lay them out; the checks themselves live in
+:mod:`idlgen.conformance`, which the generated tests call.  Output is black-formatted and
+deterministic.  See ``docs/conformance.md``.
+"""
+
+from __future__ import annotations
+
+import keyword
+import textwrap
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+import idlgen
+from idlgen import conformance as conf
+from idlgen import scenarios as sc
+from idlgen.diagnostics import CompileError, DiagnosticSink, Span
+from idlgen.dump import defined_declarations, type_spelling
+from idlgen.frontend import Program
+from idlgen.model import (
+    CoClass,
+    Const,
+    Declaration,
+    DispInterface,
+    Enum,
+    IdlFile,
+    Interface,
+    Method,
+    Param,
+)
+from idlgen.resolve import SymbolTable
+
+#: The suffix of the scenario file looked for next to the IDL file.
+SCENARIO_SUFFIX = ".scenarios.toml"
+
+_ROOT_INTERFACES = ("IUnknown", "IDispatch")
+
+
+# --------------------------------------------------------------------------- names
+
+
+def _python_names(names: Iterable[str]) -> list[str]:
+    """Python names of IDL names in one scope: the stubs' rule (``_`` appended when needed)."""
+    try:
+        from idlgen.pyview import RESERVED_PARAM_NAMES, NameSpace
+    except ImportError:  # pragma: no cover - the stubs generator is not installed
+        taken: set[str] = set()
+        out: list[str] = []
+        for name in names:
+            py = name
+            while keyword.iskeyword(py) or py in ("self", "cls") or py in taken:
+                py += "_"
+            taken.add(py)
+            out.append(py)
+        return out
+    space = NameSpace(RESERVED_PARAM_NAMES)
+    return [space.add(name) for name in names]
+
+
+# --------------------------------------------------------------------------- the spec
+
+
+class _SpecBuilder:
+    """Collects the facts of one main file (and the interfaces its coclasses name)."""
+
+    def __init__(self, f: IdlFile, symbols: SymbolTable | None) -> None:
+        self.file = f
+        self.symbols = symbols
+        self.interfaces: dict[str, dict[str, Any]] = {}
+        self.dispinterfaces: dict[str, dict[str, Any]] = {}
+
+    def lookup(self, name: str) -> Declaration | None:
+        for d in self.file.walk():
+            if d.name == name and getattr(d, "is_defined", True):
+                return d
+        return self.symbols.lookup_type(name) if self.symbols is not None else None
+
+    # -- members
+
+    def params(self, params: list[Param]) -> list[dict[str, Any]]:
+        names = [p.name or f"p{i}" for i, p in enumerate(params)]
+        py_names = _python_names(names)
+        out = []
+        for p, name, py in zip(params, names, py_names, strict=True):
+            item: dict[str, Any] = {"name": name, "type": type_spelling(p.type)}
+            if p.direction != "in":
+                item["dir"] = p.direction
+            if p.is_retval:
+                item["retval"] = True
+            if py != name:
+                item["py_name"] = py
+            out.append(item)
+        return out
+
+    def method(self, m: Method) -> dict[str, Any]:
+        item: dict[str, Any] = {"name": m.name, "kind": m.kind, "dispid": m.id}
+        item["params"] = self.params(m.params)
+        return item
+
+    # -- declarations
+
+    def interface(self, d: Interface) -> None:
+        if d.name in self.interfaces:
+            return
+        members: list[dict[str, Any]] = []
+        chain: list[Interface] = []
+        base: Declaration | None = d
+        seen: set[str] = set()
+        while isinstance(base, Interface) and base.name not in _ROOT_INTERFACES:
+            if base.name in seen:
+                break
+            seen.add(base.name)
+            chain.append(base)
+            base = self.lookup(base.base.name) if base.base is not None else None
+        for iface in reversed(chain):  # inherited members first, in vtable order
+            members += [self.method(m) for m in iface.methods if not m.has_attr("call_as")]
+        root = base.name if isinstance(base, Interface) else "IUnknown"
+        flags = [a.name for a in d.attributes if a.name in ("dual", "oleautomation")]
+        if any(i.has_attr("dual") for i in chain) and "dual" not in flags:
+            flags.append("dual")
+        self.interfaces[d.name] = {
+            "name": d.name,
+            "iid": d.uuid or "00000000-0000-0000-0000-000000000000",
+            "base": root,
+            "flags": flags,
+            "members": members,
+        }
+
+    def dispinterface(self, d: DispInterface, *, as_source: bool) -> None:
+        methods = [self.method(m) for m in d.methods]
+        if as_source:
+            self.dispinterfaces[d.name] = {
+                "name": d.name,
+                "iid": d.uuid or "00000000-0000-0000-0000-000000000000",
+                "methods": [
+                    {"name": m["name"], "dispid": m["dispid"] or 0, "params": m["params"]}
+                    for m in methods
+                ],
+            }
+            return
+        members = []
+        for p in d.properties:
+            if p.name is None:
+                continue
+            spelled = type_spelling(p.type)
+            members.append(
+                {
+                    "name": p.name,
+                    "kind": "propget",
+                    "dispid": p.id,
+                    "params": [
+                        {"name": "value", "type": spelled + "*", "dir": "out", "retval": True}
+                    ],
+                }
+            )
+            members.append(
+                {
+                    "name": p.name,
+                    "kind": "propput",
+                    "dispid": p.id,
+                    "params": [{"name": "value", "type": spelled}],
+                }
+            )
+        self.interfaces[d.name] = {
+            "name": d.name,
+            "iid": d.uuid or "00000000-0000-0000-0000-000000000000",
+            "base": "IDispatch",
+            "flags": ["dual"],
+            "members": members + methods,
+        }
+
+    def coclass(self, d: CoClass) -> dict[str, Any]:
+        items = []
+        for member in d.interfaces:
+            name = member.type.name
+            target = self.lookup(name)
+            if isinstance(target, Interface):
+                if member.is_source:
+                    continue  # a vtable source interface: no connection-point check for it
+                self.interface(target)
+            elif isinstance(target, DispInterface):
+                self.dispinterface(target, as_source=member.is_source)
+            else:
+                continue
+            items.append({"name": name, "default": member.is_default, "source": member.is_source})
+        return {"name": d.name, "clsid": d.uuid or "", "interfaces": items}
+
+    def build(self) -> dict[str, Any]:
+        coclasses = []
+        enums = []
+        constants: dict[str, int] = {}
+        for d in defined_declarations(self.file):
+            if isinstance(d, CoClass) and d.uuid:
+                coclasses.append(self.coclass(d))
+            elif isinstance(d, Interface) and d.uuid and d.name not in _ROOT_INTERFACES:
+                self.interface(d)
+            elif isinstance(d, Enum) and (d.typedef_name or d.name):
+                values = {m.name: m.value for m in d.members if isinstance(m.value, int)}
+                enums.append({"typedef": d.typedef_name or d.name, "members": values})
+            elif (
+                isinstance(d, Const) and isinstance(d.value, int) and not isinstance(d.value, bool)
+            ):
+                constants[d.name] = d.value
+        return {
+            "idl": Path(self.file.path).name,
+            "interfaces": list(self.interfaces.values()),
+            "dispinterfaces": list(self.dispinterfaces.values()),
+            "coclasses": coclasses,
+            "enums": enums,
+            "constants": constants,
+        }
+
+
+def spec_data(program: Program, path: str | None = None) -> dict[str, Any]:
+    """The facts of the main file *path* (default: the first) as plain data for ``Spec``.
+
+    The shape is :meth:`idlgen.conformance.Spec.from_dict`'s (documented in
+    ``docs/conformance.md``): interfaces with their members in vtable order (inherited ones
+    first), the dispinterfaces coclasses fire, coclasses, enums and integer constants.
+    """
+    f = program.file(path) if path is not None else (program.files[0] if program.files else None)
+    if f is None:
+        raise ValueError(f"no main file {path!r} in the program")
+    return _SpecBuilder(f, program.symbols.get(f.path)).build()
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    here = Path(__file__).resolve().parent
+    candidates = [here / "templates" / "conformance", here.parent / "templates" / "conformance"]
+    folder = next((c for c in candidates if c.is_dir()), candidates[-1])
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+
+
+def _format(source: str) -> str:
+    try:
+        from idlgen.format import format_python
+    except ImportError:  # pragma: no cover - the stubs generator is not installed
+        import black
+
+        return black.format_str(source, mode=black.Mode(line_length=100))
+    return format_python(source)
+
+
+def _text_literal(text: str) -> str:
+    """*text* as a parenthesised concatenation of one string literal per line."""
+    if not text:
+        return '""'
+    lines = text.splitlines(keepends=True)
+    return "(\n" + "\n".join(repr(line) for line in lines) + "\n)"
+
+
+def _docstring(text: str) -> str:
+    """A safe triple-quoted docstring literal for *text*, wrapped to fit the line length."""
+    body = textwrap.fill(" ".join(text.split()), width=88)
+    body = body.replace("\\", "\\\\").replace('"', '\\"')
+    body = "".join(
+        f"\\x{ord(ch):02x}" if (ord(ch) < 32 and ch != "\n") or ord(ch) == 127 else ch
+        for ch in body
+    )
+    return '"""' + body + '"""'
+
+
+def find_scenario_file(idl_path: str | Path) -> Path | None:
+    """``<dir>/<stem>.scenarios.toml`` next to the IDL file, if it exists."""
+    path = Path(idl_path)
+    candidate = path.with_name(path.stem + SCENARIO_SUFFIX)
+    return candidate if candidate.is_file() else None
+
+
+def _load_scenarios(path: Path, spec: conf.Spec) -> tuple[str, sc.ScenarioFile]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        sink = DiagnosticSink()
+        sink.error(Span(str(path), 1, 1), f"cannot read scenario file: {exc}")
+        raise CompileError(sink.diagnostics) from None
+    loaded, problems = sc.parse_scenarios(text, str(path))
+    if loaded is not None:
+        problems = [*problems, *sc.check_names(loaded, spec.names())]
+    if loaded is None or any(d.is_error for d in problems):
+        raise CompileError([d for d in problems if d.is_error])
+    return text, loaded
+
+
+def render_conformance(
+    program: Program,
+    package: str | None = None,
+    *,
+    scenarios: str | Path | None = None,
+    stubs_package: str | None = None,
+) -> dict[str, str]:
+    """The conformance suite for the first main file of *program*: ``{relative path: text}``.
+
+    *package* is the stubs' package name (default: the IDL file's stem, lowercased); the suite
+    goes to ``<package>_conformance/``.  *scenarios* is the scenario file (default: the one next
+    to the IDL file, if any).  Raises :class:`~idlgen.diagnostics.CompileError` when the
+    scenario file is invalid or names what the IDL does not define.
+    """
+    if not program.files:
+        raise ValueError("the program has no main file")
+    main = program.files[0]
+    data = spec_data(program)
+    spec = conf.Spec.from_dict(data)
+    stem = Path(main.path).stem
+    package = package or stem.lower()
+    stubs = stubs_package or package
+    suite_dir = f"{package}_conformance"
+    idl_name = Path(main.path).name
+    header = f"# Generated by idlgen {idlgen.__version__} from {idl_name}. Do not edit."
+
+    scenario_path = Path(scenarios) if scenarios is not None else find_scenario_file(main.path)
+    scenario_text = ""
+    loaded: sc.ScenarioFile | None = None
+    if scenario_path is not None:
+        scenario_text, loaded = _load_scenarios(scenario_path, spec)
+    scenario_source = scenario_path.name if scenario_path is not None else ""
+
+    env = _environment()
+    common: dict[str, Any] = {
+        "header": header,
+        "idl_name": idl_name,
+        "suite_dir": suite_dir,
+    }
+    out: dict[str, str] = {}
+
+    def emit(name: str, template: str, **params: Any) -> None:
+        text = env.get_template(template).render(**common, **params)
+        out[f"{suite_dir}/{name}"] = _format(text)
+
+    emit("__init__.py", "__init__.py.j2")
+    emit(
+        "conftest.py",
+        "conftest.py.j2",
+        impl_env=conf.IMPL_ENV,
+        coclass_names=", ".join(spec.coclasses) or "none",
+        stubs_literal=repr(stubs),
+    )
+    emit(
+        "spec.py",
+        "spec.py.j2",
+        spec_literal=repr(data),
+        scenario_source_literal=repr(scenario_source),
+        scenario_text_literal=_text_literal(scenario_text),
+    )
+    emit("test_structure.py", "test_structure.py.j2", tests=structural_tests(spec))
+    if loaded is not None and loaded.scenarios:
+        tests = scenario_tests(loaded)
+        emit(
+            "test_scenarios.py",
+            "test_scenarios.py.j2",
+            tests=tests,
+            uses_marker=any(t["adopted"] for t in tests),
+            scenario_source=scenario_source,
+        )
+    return out
+
+
+def structural_tests(spec: conf.Spec) -> list[dict[str, Any]]:
+    """One test per structural check: name, docstring literal, check-id literal."""
+    tests = []
+    taken: set[str] = set()
+    for check_id in conf.StructuralChecks(spec).ids():
+        name = _unique(conf.check_test_name(check_id, spec), taken)
+        tests.append(
+            {
+                "name": name,
+                "doc_literal": _docstring(conf.describe_check(check_id, spec)),
+                "check_literal": repr(check_id),
+            }
+        )
+    return tests
+
+
+def scenario_tests(scenarios: sc.ScenarioFile) -> list[dict[str, Any]]:
+    """One test per scenario: name, docstring literal (the rule), adopted flag."""
+    tests = []
+    taken: set[str] = set()
+    for scenario in scenarios.scenarios:
+        name = _unique(conf.check_test_name(f"scenario:{scenario.name}"), taken)
+        rule = ("Adopted rule: " if scenario.adopted else "") + scenario.rule
+        if scenario.source:
+            rule += f" [{scenario.source}]"
+        tests.append(
+            {
+                "name": name,
+                "doc_literal": _docstring(rule),
+                "scenario_literal": repr(scenario.name),
+                "adopted": scenario.adopted,
+            }
+        )
+    return tests
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    out, n = name, 2
+    while out in taken:
+        out, n = f"{name}_{n}", n + 1
+    taken.add(out)
+    return out
+
+
+def register() -> None:
+    """Register the ``tests`` emit target with :mod:`idlgen.codegen` (when it is installed)."""
+    try:
+        from idlgen import codegen
+    except ImportError:  # pragma: no cover - the stubs generator is not installed
+        return
+    register_emitter = getattr(codegen, "register_emitter", None)
+    if callable(register_emitter):
+        register_emitter("tests", lambda program, package: render_conformance(program, package))
