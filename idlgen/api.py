@@ -1,20 +1,35 @@
-"""The typed Python API of the front end.
+"""The typed Python API (mirrors the ``idlgen`` command line).
 
->>> from idlgen.api import parse
+>>> from idlgen.api import parse, generate
 >>> program = parse(["examples/Msgrpriv.idl"])          # doctest: +SKIP
 >>> [d.name for d in program.files[0].walk()]            # doctest: +SKIP
+>>> result = generate(["examples/Msgrpriv.idl"], "generated")   # doctest: +SKIP
+>>> result.report.written                                # doctest: +SKIP
 
 :func:`parse` raises :class:`~idlgen.diagnostics.CompileError` when a file has
-errors; :func:`check` returns the diagnostics instead.
+errors; :func:`check` returns the diagnostics instead.  :func:`render` turns
+IDL files into ``{relative path: text}`` in memory; :func:`generate` also
+writes them (see :mod:`idlgen.output` for the safety rules) or, with
+``check=True``, compares them with what is on disk.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from idlgen.diagnostics import CompileError, Diagnostic, DiagnosticSink
+from idlgen.diagnostics import CompileError, Diagnostic, DiagnosticSink, Severity, Span
 from idlgen.frontend import MacroOp, Program, load
+from idlgen.output import OutputReport, write_output
+
+#: What ``generate``/``render`` emit unless told otherwise.
+DEFAULT_EMIT: tuple[str, ...] = ("stubs", "events")
+
+#: ``progress(done, total, source)``: called before each input file is processed.
+Progress = Callable[[int, int, str], None]
 
 Defines = Mapping[str, "str | None"] | Iterable[str]
 
@@ -35,6 +50,9 @@ def macro_ops(defines: Defines = (), undefines: Iterable[str] = ()) -> list[Macr
             ops.append(define_op(name, value if sep else None))
     ops.extend(undefine_op(name) for name in undefines)
     return ops
+
+
+_macro_ops = macro_ops
 
 
 def define_op(name: str, value: str | None = None) -> MacroOp:
@@ -93,3 +111,187 @@ def parse(
     if any(d.is_error for d in diagnostics):
         raise CompileError(diagnostics)
     return program
+
+
+# --------------------------------------------------------------------------- generate
+
+
+@dataclass
+class RenderResult:
+    """The generated files of some IDL inputs, with what was read on the way."""
+
+    files: dict[str, str]
+    sources: list[str]
+    files_read: int
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass
+class GenerateResult:
+    """What :func:`generate` did: the rendering and the :class:`OutputReport`."""
+
+    render: RenderResult
+    report: OutputReport
+    seconds: float
+
+    @property
+    def files(self) -> dict[str, str]:
+        """The generated files, ``{relative posix path: text}``."""
+        return self.render.files
+
+
+def _source_list(
+    sources: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
+) -> list[str]:
+    if isinstance(sources, str | os.PathLike):
+        return [os.fspath(sources)]
+    return [os.fspath(s) for s in sources]
+
+
+def render_details(
+    sources: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
+    *,
+    include_dirs: Sequence[str | os.PathLike[str]] = (),
+    defines: Defines = (),
+    undefines: Iterable[str] = (),
+    builtin_include: bool = True,
+    package: str | None = None,
+    emit: Collection[str] = DEFAULT_EMIT,
+    progress: Progress | None = None,
+    macro_ops: Sequence[MacroOp] = (),
+) -> RenderResult:
+    """Like :func:`render`, also returning the warnings and the number of files read.
+
+    Each source is loaded as its own program (imports are parsed once and
+    shared) and rendered by :func:`idlgen.codegen.render_package`.  Every
+    source is processed before an error is raised, so the
+    :class:`CompileError` carries all problems at once.
+    """
+    from idlgen.codegen import render_package  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    paths = _source_list(sources)
+    if package is not None and len(paths) > 1:
+        raise ValueError("package can only be given with a single source file")
+    ops = [*_macro_ops(defines, undefines), *macro_ops]
+    diagnostics: list[Diagnostic] = []
+    files: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    seen_files: set[str] = set()
+    failed = False
+    for index, path in enumerate(paths):
+        if progress is not None:
+            progress(index, len(paths), path)
+        sink = DiagnosticSink()
+        program = load(
+            [path],
+            include_dirs=include_dirs,
+            macro_ops=ops,
+            sink=sink,
+            builtin_include=builtin_include,
+        )
+        seen_files.update(f.path for f in (*program.files, *program.imports))
+        diagnostics.extend(sink.diagnostics)
+        if sink.has_errors:
+            failed = True
+            continue
+        try:
+            rendered = render_package(program, package=package, emit=tuple(emit))
+        except CompileError as exc:
+            diagnostics.extend(exc.diagnostics)
+            failed = True
+            continue
+        for rel, text in rendered.items():
+            if rel in owner and files[rel] != text:
+                diagnostics.append(
+                    Diagnostic(
+                        Severity.ERROR,
+                        f"generates '{rel}', which '{owner[rel]}' also generates "
+                        "(give the files different names or generate them separately "
+                        "with --package)",
+                        Span(path, 0, 0),
+                    )
+                )
+                failed = True
+                continue
+            owner[rel] = path
+            files[rel] = text
+    if progress is not None:
+        progress(len(paths), len(paths), "")
+    if failed:
+        raise CompileError(diagnostics)
+    return RenderResult(files, paths, len(seen_files), diagnostics)
+
+
+def render(
+    sources: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
+    *,
+    include_dirs: Sequence[str | os.PathLike[str]] = (),
+    defines: Defines = (),
+    undefines: Iterable[str] = (),
+    builtin_include: bool = True,
+    package: str | None = None,
+    emit: Collection[str] = DEFAULT_EMIT,
+) -> dict[str, str]:
+    """Generate Python from IDL *sources* in memory: ``{relative posix path: text}``.
+
+    Options as for :func:`generate`.  Raises :class:`CompileError` when an
+    input has errors or cannot be generated (e.g. the WinRT dialect).
+    """
+    return render_details(
+        sources,
+        include_dirs=include_dirs,
+        defines=defines,
+        undefines=undefines,
+        builtin_include=builtin_include,
+        package=package,
+        emit=emit,
+    ).files
+
+
+def generate(
+    sources: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    include_dirs: Sequence[str | os.PathLike[str]] = (),
+    defines: Defines = (),
+    undefines: Iterable[str] = (),
+    builtin_include: bool = True,
+    package: str | None = None,
+    emit: Collection[str] = DEFAULT_EMIT,
+    check: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+    macro_ops: Sequence[MacroOp] = (),
+) -> GenerateResult:
+    """Generate Python packages from IDL *sources* into the directory *output*.
+
+    The same as ``idlgen generate``: *include_dirs* (``-I``), *defines*
+    (``-D``: ``{"NAME": "VALUE"}`` or ``["NAME", "NAME=VALUE"]``), *undefines*
+    (``-U``), *builtin_include* (False = ``--no-builtin-include``), *package*
+    (``--package``, one source only), *emit* (``--emit``: "stubs", "events",
+    "tests"), *check* (``--check``: compare only; see
+    ``result.report.stale``/``missing``/``obsolete``), *force* (``--force``:
+    overwrite files idlgen did not generate).  *progress* is called as
+    ``progress(done, total, source)`` before each source and once at the end;
+    *macro_ops* are preprocessor operations applied after *defines* and
+    *undefines*, in order (``("define", NAME, VALUE)`` / ``("undef", NAME)``,
+    what the command line's ``-D``/``-U`` produce).
+
+    Nothing is written when any input has errors (:class:`CompileError`) or an
+    output problem is found (:class:`idlgen.output.OutputError`, a
+    CompileError too).  Unchanged files are not rewritten.
+    """
+    started = time.perf_counter()
+    rendered = render_details(
+        sources,
+        include_dirs=include_dirs,
+        defines=defines,
+        undefines=undefines,
+        builtin_include=builtin_include,
+        package=package,
+        emit=emit,
+        progress=progress,
+        macro_ops=macro_ops,
+    )
+    report = write_output(rendered.files, Path(output), check=check, force=force)
+    return GenerateResult(rendered, report, time.perf_counter() - started)

@@ -75,6 +75,7 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     """Add ``-I``/``-D``/``-U`` and friends (shared by every subcommand that reads IDL)."""
     parser.add_argument(
         "-I",
+        "--include-dir",
         dest="include_dirs",
         action="append",
         default=[],
@@ -83,13 +84,19 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "-D",
+        "--define",
         dest="define",
         action=_MacroAction,
         metavar="NAME[=VALUE]",
         help="define a preprocessor macro (VALUE defaults to 1)",
     )
     parser.add_argument(
-        "-U", dest="undefine", action=_MacroAction, metavar="NAME", help="undefine a macro"
+        "-U",
+        "--undefine",
+        dest="undefine",
+        action=_MacroAction,
+        metavar="NAME",
+        help="undefine a macro",
     )
     parser.add_argument(
         "--no-builtin-include",
@@ -175,10 +182,28 @@ def _run_dump(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _configure_generate(parser: argparse.ArgumentParser) -> None:
+    from idlgen import cli_generate
+
+    cli_generate.configure(parser)
+
+
+def _run_generate(args: argparse.Namespace) -> int:
+    from idlgen import cli_generate
+
+    return cli_generate.run(args)
+
+
 #: The subcommands, in the order ``--help`` lists them.
 COMMANDS: list[Command] = [
     Command("check", "check IDL files and report problems", _configure_check, _run_check),
     Command("dump", "print the declarations of an IDL file", _configure_dump, _run_dump),
+    Command(
+        "generate",
+        "generate Python packages from IDL files",
+        _configure_generate,
+        _run_generate,
+    ),
 ]
 
 
