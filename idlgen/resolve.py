@@ -340,6 +340,10 @@ class Resolver:
             # MIDL lets a typedef shadow one from another (imported) file
             self.table.types[name] = Symbol(name, d, d)
             return self.table.types[name]
+        if isinstance(prev, Interface) and not prev.is_defined and isinstance(d, DispInterface):
+            # `interface X;` forward-declares what turns out to be a dispinterface (widl accepts)
+            self.table.types[name] = Symbol(name, d, d if is_defined(d) else None)
+            return self.table.types[name]
         if type(prev) is not type(d) and not isinstance(prev, Typedef):
             if not quiet:
                 self._clash(
@@ -801,6 +805,7 @@ class Resolver:
         Returns None (after reporting an error when *report*) when *e* is not
         constant.
         """
+        self._bind_expression_types(e)
         try:
             return _eval(e, self._lookup_value)
         except _NotConstant as exc:
@@ -808,6 +813,23 @@ class Resolver:
                 span = exc.span if exc.span is not NO_SPAN else e.span
                 self.sink.error(span, exc.message.format(what=what))
             return None
+
+    def _bind_expression_types(self, e: Expr) -> None:
+        """Bind the type names used in ``sizeof(T)`` and casts inside *e*."""
+        stack: list[Expr] = [e]
+        while stack:
+            x = stack.pop()
+            if isinstance(x, SizeofExpr):
+                self._type(x.type)
+            elif isinstance(x, CastExpr):
+                self._type(x.type)
+                stack.append(x.operand)
+            elif isinstance(x, UnaryExpr):
+                stack.append(x.operand)
+            elif isinstance(x, BinaryExpr):
+                stack.extend((x.left, x.right))
+            elif isinstance(x, ConditionalExpr):
+                stack.extend((x.cond, x.then, x.otherwise))
 
     def _lookup_value(self, name: str) -> Const | EnumMember | None:
         return self.table.lookup_value(name) or self.fallback.lookup_value(name)
@@ -834,7 +856,8 @@ class Resolver:
 
     def _check_interface(self, d: Interface) -> None:
         if d.has_attr("object") and d.uuid is None and not d.has_attr("local"):
-            self.sink.error(d.span, f"object interface '{d.name}' has no uuid attribute")
+            # MIDL rejects this; widl (the reference) accepts it, so it is a warning
+            self.sink.warning(d.span, f"object interface '{d.name}' has no uuid attribute")
         remoted = not self._in_library and not d.has_attr("local")
         for m in d.methods:
             self._check_method(m, remoted=remoted and not m.has_attr("local"))
@@ -929,7 +952,12 @@ def _eval(e: Expr, lookup: ValueLookup | None) -> Value:
     if isinstance(e, CastExpr):
         v = _eval(e.operand, lookup)
         return _cast(e.type, v)
-    if isinstance(e, SizeofExpr | MemberExpr):
+    if isinstance(e, SizeofExpr):
+        size = _sizeof(e.type)
+        if size is None:
+            raise _NotConstant(e.span, "sizeof of this type is not supported in {what}")
+        return size
+    if isinstance(e, MemberExpr):
         raise _NotConstant(e.span, "{what} is not a constant expression")
     raise _NotConstant(e.span, "{what} is not a constant expression")
 
@@ -946,6 +974,61 @@ def _is_cast_of_sign(e: BinaryExpr, lookup: ValueLookup | None) -> bool:
     )
 
 
+#: Sizes of the built-in types (widl targets: long is 32 bits, pointers 64).
+_BASE_TYPE_SIZES = {
+    "char": 1,
+    "signed char": 1,
+    "unsigned char": 1,
+    "small": 1,
+    "unsigned small": 1,
+    "byte": 1,
+    "boolean": 1,
+    "__int8": 1,
+    "unsigned __int8": 1,
+    "short": 2,
+    "unsigned short": 2,
+    "wchar_t": 2,
+    "__int16": 2,
+    "unsigned __int16": 2,
+    "int": 4,
+    "unsigned int": 4,
+    "long": 4,
+    "unsigned long": 4,
+    "float": 4,
+    "__int32": 4,
+    "unsigned __int32": 4,
+    "error_status_t": 4,
+    "hyper": 8,
+    "unsigned hyper": 8,
+    "__int64": 8,
+    "unsigned __int64": 8,
+    "double": 8,
+    "long long": 8,
+    "unsigned long long": 8,
+    "__int3264": 8,
+    "unsigned __int3264": 8,
+}
+
+
+def _sizeof(t: TypeRef) -> int | None:
+    """``sizeof`` of scalar types, typedefs of them, enums and pointers; None otherwise."""
+    seen: set[int] = set()
+    while isinstance(t, NamedType) and isinstance(t.target, Typedef) and id(t) not in seen:
+        seen.add(id(t))
+        t = t.target.type
+    if isinstance(t, BaseType):
+        return _BASE_TYPE_SIZES.get(t.name)
+    if isinstance(t, PointerType):
+        return 8
+    if isinstance(t, TaggedType) and t.keyword == "enum":
+        return 4
+    if isinstance(t, ArrayType) and t.size is not None:
+        inner = _sizeof(t.element)
+        n = evaluate_expression(t.size)
+        return inner * n if inner is not None and isinstance(n, int) else None
+    return None
+
+
 class _NotConstant(Exception):
     def __init__(self, span: Span, message: str) -> None:
         super().__init__(message)
@@ -959,7 +1042,9 @@ def _copy_param(p: Param, *, exclude: tuple[str, ...]) -> Param:
 
 
 def _decl_file(d: Declaration) -> str:
-    return d.span.file if d.span is not NO_SPAN else d.file
+    """The file (import unit) a declaration was parsed from: ``#include``d headers count
+    as part of the file that includes them, as in widl."""
+    return d.file or d.span.file
 
 
 def _span_of(d: Declaration | EnumMember) -> Span:

@@ -191,7 +191,7 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
         return span.file or self.path
 
     def _decl(self, node: _D) -> _D:
-        node.file = self._file_of(node.span)
+        node.file = self.path  # the import unit (an #include'd header belongs to its includer)
         return node
 
     # ------------------------------------------------------------------ file

@@ -58,8 +58,8 @@ EXPECTED_FIRST_LINE = {
         "parameter for the value to set",
     ),
     "object_without_uuid": (
-        1,
-        "object_without_uuid.idl:4:11: error: object interface 'IFoo' has no uuid attribute",
+        0,
+        "object_without_uuid.idl:4:11: warning: object interface 'IFoo' has no uuid attribute",
     ),
     "import_not_found": (
         1,
