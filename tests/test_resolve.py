@@ -241,7 +241,7 @@ def test_method_checks_out_retval_propput_and_uuid() -> None:
     )
     _, sink = resolve(a)
     assert messages(sink) == [
-        "1:11: error: object interface 'IA' has no uuid attribute",
+        "1:11: warning: object interface 'IA' has no uuid attribute",
         "2:20: error: [out] parameter 'x' of method 'f' is not a pointer",
         "3:20: error: [retval] parameter 'r' of method 'g' must be [out]",
         "4:20: error: [retval] parameter 'r' must be the last parameter of method 'h'",
