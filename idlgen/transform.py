@@ -473,7 +473,12 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
     def runtimeclass_def(self, items: list[Any]) -> RuntimeClass:
         name, tok = items[0]
         members = [m for m in items[1:] if isinstance(m, CoClassMember)]
-        return self._decl(RuntimeClass(name, interfaces=members, span=self.span(tok)))
+        rc = self._decl(RuntimeClass(name, interfaces=members, span=self.span(tok)))
+        for item in items[1:]:
+            if isinstance(item, _Inheritance):
+                # `runtimeclass B : A` (composable base class), kept as an attribute
+                rc.attributes.append(Attribute("base", [item.base], span=item.base.span))
+        return rc
 
     def runtimeclass_forward(self, items: list[Any]) -> RuntimeClass:
         name, tok = items[0]
