@@ -231,6 +231,12 @@ class _KeyFinder:
         return 0, 0
 
 
+def key_error(path: str, text: str | None, table_name: str, key: str, message: str) -> ConfigError:
+    """A :class:`ConfigError` about *key* of ``[table_name]`` in *path* (located in *text*)."""
+    line, col = _KeyFinder(text, table_name).locate(key)
+    return _config_error(path, line, f"[{table_name}] {key}: {message}", col)
+
+
 def _config_error(path: str, line: int, message: str, column: int = 1) -> ConfigError:
     span = Span(path, line, max(column, 1) if line else 0)
     return ConfigError([Diagnostic(Severity.ERROR, message, span)])
