@@ -171,13 +171,20 @@ def _types_match(expected: str, actual: str) -> bool:
     return re.fullmatch(pattern, act) is not None
 
 
+def _show(value: Any) -> str:
+    """repr, with large integers (HRESULTs) in hex."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 0xFFFF:
+        return hex(value)
+    return repr(value)
+
+
 def compare_facts(expected: Facts, actual: Facts) -> list[str]:
     """One line per expected fact that ``actual`` lacks or contradicts (extra facts are ignored:
     extra members show up in the ``members``/``methods``/``interfaces`` lists)."""
     diffs: list[str] = []
     for key, want in expected.items():
         if key not in actual:
-            diffs.append(f"{key}: missing (expected {want!r})")
+            diffs.append(f"{key}: missing (expected {_show(want)})")
             continue
         got = actual[key]
         same = (
@@ -186,7 +193,7 @@ def compare_facts(expected: Facts, actual: Facts) -> list[str]:
             else want == got
         )
         if not same:
-            diffs.append(f"{key}: expected {want!r}, got {got!r}")
+            diffs.append(f"{key}: expected {_show(want)}, got {_show(got)}")
     return diffs
 
 
