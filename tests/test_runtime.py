@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import pickle
+import re
 import textwrap
 import uuid
 from pathlib import Path
@@ -894,13 +895,29 @@ Impl()  # error 3: abstract
 """
 
 
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "runtime.md"
+
+
+def doc_examples() -> str:
+    """The Python code blocks of docs/runtime.md, in order, as one module."""
+    blocks = re.findall(r"^```python\n(.*?)^```", DOCS.read_text(encoding="utf-8"), re.M | re.S)
+    assert len(blocks) >= 4
+    return "\n\n".join(blocks)
+
+
+def test_doc_examples_run() -> None:
+    exec(compile(doc_examples(), str(DOCS), "exec"), {"__name__": "doc_examples"})
+
+
 def test_generated_style_code_type_checks(tmp_path: Path) -> None:
-    """The classes above and code using them pass mypy --strict; misuse is caught."""
+    """The classes above, the docs' examples and code using them pass mypy --strict; misuse
+    is caught."""
     api = pytest.importorskip("mypy.api")
     source = Path(__file__).read_text(encoding="utf-8")
     base = source.split("# " + "-" * 75 + " implementations")[0]
     (tmp_path / "test_runtime_sample_base.py").write_text(base, encoding="utf-8")
     (tmp_path / "sample_use.py").write_text(textwrap.dedent(MYPY_SAMPLE), encoding="utf-8")
+    (tmp_path / "doc_examples.py").write_text(doc_examples(), encoding="utf-8")
     out, err, status = api.run(
         [
             "--strict",
@@ -911,6 +928,7 @@ def test_generated_style_code_type_checks(tmp_path: Path) -> None:
             "",
             str(tmp_path / "test_runtime_sample_base.py"),
             str(tmp_path / "sample_use.py"),
+            str(tmp_path / "doc_examples.py"),
         ]
     )
     errors = [line for line in out.splitlines() if ": error:" in line]
