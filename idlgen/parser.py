@@ -9,12 +9,15 @@ file position (through the preprocessor's ``locate`` map) — never exceptions.
 
 from __future__ import annotations
 
+import re
 import threading
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.parsers.lalr_analysis import Shift
 
 from idlgen.diagnostics import DiagnosticSink, Span
 from idlgen.model import Declaration, IdlFile, Pragma
@@ -44,7 +47,16 @@ def grammar_path() -> Path:
 
 
 class _Parser:
-    """The compiled grammar and its (re-targetable) inline transformer."""
+    """The compiled grammar, its inline transformer and a fast LALR driver.
+
+    Lark builds the LALR(1) tables and wraps the transformer's callbacks; the
+    scanning and the shift/reduce loop are done here (:meth:`run`): one master
+    regular expression finds the lexemes, and the parser state decides which
+    terminal a lexeme is, as Lark's contextual lexer does (a keyword is a keyword
+    only where the grammar accepts it; ``>>`` closes two type-argument lists where
+    a shift operator cannot stand).  This is several times faster than Lark's own
+    lexer and parser loop, which matters for the corpus-sized inputs.
+    """
 
     def __init__(self) -> None:
         self.builder = ModelBuilder("", None)
@@ -56,6 +68,252 @@ class _Parser:
             maybe_placeholders=False,
         )
         self.lock = threading.Lock()
+        inner = self.lark.parser.parser.parser
+        table = inner.parse_table
+        callbacks = inner.callbacks
+        self.start_state: int = table.start_states["start"]
+        self.end_state: int = table.end_states["start"]
+        self.actions: dict[int, dict[str, Any]] = {}
+        for state, row in table.states.items():
+            acts: dict[str, Any] = {}
+            for symbol, (action, arg) in row.items():
+                # plain str keys: Lark's names are Token objects with a slow __eq__
+                if action is Shift:
+                    acts[str(symbol)] = arg
+                else:
+                    acts[str(symbol)] = (len(arg.expansion), callbacks[arg], str(arg.origin.name))
+            self.actions[state] = acts
+        self.word_terminals: dict[str, list[str]] = {}
+        self.punct_terminals: dict[str, list[str]] = {}
+        # Lark's lexer order; a string terminal beats a pattern matching the same text
+        order = sorted(
+            self.lark.terminals,
+            key=lambda t: (
+                t.pattern.type != "str",
+                -t.priority,
+                -t.pattern.max_width,
+                -len(t.pattern.value),
+                t.name,
+            ),
+        )
+        self._terminal_order = order
+        for t in order:
+            if t.pattern.type == "str" and _WORD.fullmatch(t.pattern.value):
+                self.word_terminals.setdefault(t.pattern.value, []).append(str(t.name))
+
+    def punct(self, lexeme: str) -> list[str]:
+        """The terminals a punctuation lexeme may be, in Lark's priority order."""
+        names = self.punct_terminals.get(lexeme)
+        if names is None:
+            names = [
+                str(t.name)
+                for t in self._terminal_order
+                if t.name not in _LEXEME_KINDS and re.fullmatch(t.pattern.to_regexp(), lexeme)
+            ]
+            self.punct_terminals[lexeme] = names
+        return names
+
+    def run(self, text: str) -> tuple[list[Declaration] | None, list[_SyntaxError]]:
+        """Scan and parse *text*; returns the declarations (None after a syntax error)
+        and the syntax errors, recovering at ``;`` and ``}`` to find later ones."""
+        actions = self.actions
+        states: list[int] = [self.start_state]
+        values: list[Any] = []
+        errors: list[_SyntaxError] = []
+        recovering = False
+        pos = 0
+        line = 1
+        line_start = 0
+        n = len(text)
+        match = _LEXEME.match
+        word_terminals = self.word_terminals
+        while True:
+            if pos >= n:
+                tok = Token("$END", "", pos, line, pos - line_start + 1, line, pos - line_start + 1)
+            else:
+                m = match(text, pos)
+                if m is None:
+                    col = pos - line_start + 1
+                    errors.append(
+                        _SyntaxError(line, col, 1, f"unexpected character {text[pos]!r}", pos)
+                    )
+                    pos += 1
+                    continue
+                kind = m.lastgroup
+                lexeme = m.group()
+                end = m.end()
+                if kind == "ws":
+                    pos = end
+                    continue
+                if kind == "nl" or kind == "comment":
+                    newlines = lexeme.count("\n")
+                    if newlines:
+                        line += newlines
+                        line_start = pos + lexeme.rindex("\n") + 1
+                    pos = end
+                    continue
+                row = actions[states[-1]]
+                if kind == "IDENT":
+                    ttype = "IDENT"
+                    for cand in word_terminals.get(lexeme, ()):
+                        if cand in row or "IDENT" not in row:
+                            ttype = cand
+                            break
+                elif kind == "punct":
+                    cands = self.punct(lexeme)
+                    ttype = next((c for c in cands if c in row), "")
+                    if not ttype and len(lexeme) > 1:
+                        # `>>` closing two type-argument lists, and the like
+                        first = self.punct(lexeme[0])
+                        ttype = next((c for c in first if c in row), "")
+                        if ttype:
+                            lexeme = lexeme[0]
+                            end = pos + 1
+                    if not ttype:
+                        ttype = cands[0] if cands else "UNKNOWN"
+                else:
+                    ttype = kind or ""
+                col = pos - line_start + 1
+                tok = Token(ttype, lexeme, pos, line, col, line, col + len(lexeme), end)
+                pos = end
+            # ---- feed the token (panic-mode recovery: after an error, skip to `;`/`}`)
+            if recovering:
+                if tok.type == "$END":
+                    return None, errors
+                if tok.type not in _SYNC or not self._resync(states, values, tok.type):
+                    continue
+                recovering = False
+            while True:
+                act = actions[states[-1]].get(tok.type)
+                if act is None:
+                    if errors and errors[-1].offset == tok.start_pos:
+                        break  # already reported here: skip the token
+                    errors.append(self._unexpected(tok, states))
+                    if tok.type == "$END" or len(errors) >= _MAX_ERRORS:
+                        return None, errors
+                    if tok.type in _SYNC and self._resync(states, values, tok.type):
+                        continue  # e.g. a missing `;` before `}`: resume at the `}`
+                    recovering = True
+                    break
+                if act.__class__ is int:
+                    states.append(act)
+                    values.append(tok)
+                    break
+                size, callback, origin = act
+                if size:
+                    children = values[-size:]
+                    del values[-size:]
+                    del states[-size:]
+                else:
+                    children = []
+                value = callback(children)
+                states.append(actions[states[-1]][origin])
+                values.append(value)
+                if tok.type == "$END" and states[-1] == self.end_state:
+                    return (None if errors else values[-1]), errors
+
+    def _resync(self, states: list[int], values: list[Any], ttype: str) -> bool:
+        """Pop states until one can shift *ttype* (``;`` or ``}``); False if none can."""
+        for depth in range(len(states), 0, -1):
+            if ttype in self.actions[states[depth - 1]] and self._shifts(states[:depth], ttype):
+                del states[depth:]
+                del values[depth - 1 :]
+                return True
+        return False
+
+    def _shifts(self, states: list[int], ttype: str) -> bool:
+        """Whether *ttype* is shifted (after reductions) from the state stack *states*."""
+        stack = list(states)
+        while True:
+            act = self.actions[stack[-1]].get(ttype)
+            if act is None:
+                return False
+            if act.__class__ is int:
+                return True
+            size, _callback, origin = act
+            if size:
+                del stack[-size:]
+            if not stack:
+                return False
+            goto = self.actions[stack[-1]].get(origin)
+            if goto is None:
+                return False
+            stack.append(goto)
+
+    def _unexpected(self, tok: Token, states: list[int]) -> _SyntaxError:
+        what = "end of file" if tok.type == "$END" else f"'{tok.value}'"
+        message = f"unexpected {what}"
+        expectation = self._expectation(states)
+        if expectation:
+            message += f", {expectation}"
+        return _SyntaxError(
+            tok.line or 1, tok.column or 1, max(1, len(tok.value)), message, tok.start_pos or 0
+        )
+
+    def _expectation(self, states: list[int]) -> str:
+        """What the parser wanted with the stack *states*, in words (empty when too
+        varied to say).  Only terminals that would really be shifted count (LALR tables
+        also list look-aheads that a later reduction rejects)."""
+        row = self.actions[states[-1]]
+        viable = {t for t in row if t.isupper() and t != "$END" and self._shifts(states, t)}
+        if {"NUMBER", "IDENT", "LPAR"} <= viable and "SEMICOLON" not in viable:
+            return "expected an expression"
+        names = sorted({_name_of(t) for t in viable})
+        if 0 < len(names) <= 3:
+            return "expected " + " or ".join(names)
+        if "RBRACE" in viable and "SEMICOLON" in viable:
+            viable.discard("SEMICOLON")  # a statement list: the block's end is the news
+        for terminal, words in _EXPECTATIONS:
+            if terminal in viable:
+                return words
+        return ""
+
+
+#: When many tokens could follow, the one worth naming (in this order).
+_EXPECTATIONS = (
+    ("RPAR", "expected ')'"),
+    ("RSQB", "expected ']'"),
+    ("SEMICOLON", "expected ';' after the declaration"),
+    ("RBRACE", "expected '}'"),
+    ("IDENT", "expected a name"),
+)
+
+
+@dataclass
+class _SyntaxError:
+    line: int
+    column: int
+    length: int
+    message: str
+    offset: int = -1
+
+
+_MAX_ERRORS = 20
+#: Tokens that end a statement or a block: where the parser resumes after an error.
+_SYNC = frozenset({"SEMICOLON", "RBRACE"})
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_LEXEME_KINDS = frozenset(
+    {"UUID", "NUMBER", "WSTRING", "STRING", "CHAR_LITERAL", "IDENT", "COMMENT"}
+)
+_LEXEME = re.compile(
+    r"""
+    (?P<ws>[ \t\f\r\v]+)
+  | (?P<nl>\n+)
+  | (?P<comment>//[^\n]*|/\*.*?\*/)
+  | (?P<UUID>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}
+             (?![0-9A-Za-z_]))
+  | (?P<NUMBER>0[xX][0-9a-fA-F]+[uUlL]*
+             | (?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fFlL]?
+             | [0-9]+[eE][+-]?[0-9]+[fFlL]?
+             | [0-9]+[uUlL]*)
+  | (?P<WSTRING>L"(?:[^"\\\n]|\\.)*")
+  | (?P<CHAR_LITERAL>L?'(?:[^'\\\n]|\\.)+')
+  | (?P<STRING>"(?:[^"\\\n]|\\.)*")
+  | (?P<IDENT>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<punct>\.\.\.|->|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%~!&|^<>=;:,.(){}\[\]?])
+    """,
+    re.VERBOSE | re.DOTALL,
+)
 
 
 @cache
@@ -69,70 +327,35 @@ def parse_text(
     """Parse preprocessed *text* of the file *path*; errors go to *sink*.
 
     *locate* maps a (line, column) of *text* to ``(file, line, column)`` in the
-    original sources.  On a syntax error the file has no declarations.
+    original sources.  Every syntax error the parser can recover from (at the
+    next ``;`` or ``}``) is reported; a file with syntax errors has no declarations.
     """
     p = _parser()
     with p.lock:
         p.builder.path = path
         p.builder.locate = locate
         try:
-            decls: list[Declaration] = p.lark.parse(text)  # type: ignore[assignment]
-        except UnexpectedInput as exc:
-            sink.error(_error_span(exc, path, locate, text), _describe(exc))
-            return IdlFile(path)
+            decls, errors = p.run(text)
         except TransformError as exc:
             span = p.builder.span(exc.token) if exc.token is not None else Span(path, 0, 0)
             sink.error(span, exc.message)
             return IdlFile(path)
         finally:
             p.builder.locate = None
+    for err in errors:
+        line, column = err.line, err.column
+        if locate is not None:
+            file, line, column = locate(line, column)
+        else:
+            file = path
+        sink.error(
+            Span(file, line, column, line, column + err.length), "syntax error: " + err.message
+        )
+    if decls is None:
+        return IdlFile(path)
     f = IdlFile(path, decls)
     f.pragmas = [d for d in f.walk() if isinstance(d, Pragma)]
     return f
-
-
-def _error_span(exc: UnexpectedInput, path: str, locate: Locate | None, text: str) -> Span:
-    line = getattr(exc, "line", None)
-    column = getattr(exc, "column", None)
-    length = 1
-    if isinstance(exc, UnexpectedToken) and isinstance(exc.token, Token):
-        tok = exc.token
-        if tok.type == "$END" or tok.line is None:
-            line, column = _end_of(text)
-        else:
-            line, column = tok.line, tok.column
-            length = max(1, len(tok.value))
-    elif isinstance(exc, UnexpectedEOF) or line is None or line < 1:
-        line, column = _end_of(text)
-    line = line or 1
-    column = column or 1
-    if locate is not None:
-        file, line, column = locate(line, column)
-    else:
-        file = path
-    return Span(file, line, column, line, column + length)
-
-
-def _end_of(text: str) -> tuple[int, int]:
-    stripped = text.rstrip()
-    lines = stripped.split("\n")
-    return len(lines), len(lines[-1]) + 1
-
-
-def _describe(exc: UnexpectedInput) -> str:
-    if isinstance(exc, UnexpectedCharacters):
-        return f"syntax error: unexpected character {exc.char!r}"
-    if isinstance(exc, UnexpectedEOF):
-        return "syntax error: unexpected end of file"
-    if isinstance(exc, UnexpectedToken):
-        tok = exc.token
-        what = "end of file" if tok.type == "$END" else f"'{tok.value}'"
-        message = f"syntax error: unexpected {what}"
-        expected = sorted({_name_of(t) for t in exc.expected})
-        if 0 < len(expected) <= 6:
-            message += f", expected {', '.join(expected)}"
-        return message
-    return "syntax error"
 
 
 def _name_of(terminal: str) -> str:

@@ -57,7 +57,7 @@ def parse_error(text: str) -> tuple[int, int, str]:
     sink = DiagnosticSink()
     f = parse_text(text, "t.idl", sink)
     assert f.declarations == []
-    (d,) = sink.diagnostics
+    d = sink.diagnostics[0]
     assert d.is_error
     return d.span.line, d.span.column, d.message
 
@@ -341,10 +341,15 @@ def test_winrt_constructs() -> None:
 @pytest.mark.parametrize(
     ("text", "where", "message"),
     [
-        ("interface I : IUnknown { HRESULT F() }", (1, 38), "syntax error: unexpected '}'"),
-        ("typedef long;", (1, 13), "syntax error: unexpected ';'"),
-        ("interface I {", (1, 14), "syntax error: unexpected end of file"),
-        ("const long X = 1 +;", (1, 19), "syntax error: unexpected ';'"),
+        (
+            "interface I : IUnknown { HRESULT F() }",
+            (1, 38),
+            "syntax error: unexpected '}', expected ';' after the declaration",
+        ),
+        ("typedef long;", (1, 13), "syntax error: unexpected ';', expected a name"),
+        ("interface I {", (1, 14), "syntax error: unexpected end of file, expected '}'"),
+        ("const long X = 1 +;", (1, 19), "syntax error: unexpected ';', expected an expression"),
+        ("HRESULT F([in] long a b);", (1, 23), "syntax error: unexpected 'b', expected ')'"),
         ("interface I @", (1, 13), "syntax error: unexpected character '@'"),
     ],
 )
@@ -352,6 +357,22 @@ def test_syntax_errors_are_diagnostics(text: str, where: tuple[int, int], messag
     line, column, got = parse_error(text)
     assert (line, column) == where
     assert got.startswith(message)
+
+
+def test_every_recoverable_syntax_error_is_reported() -> None:
+    sink = DiagnosticSink()
+    f = parse_text(
+        "interface I : IUnknown {\n"
+        "  HRESULT F([in] long a b);\n"
+        "  HRESULT G();\n"
+        "  long x y;\n"
+        "}\n"
+        "typedef struct { long a } S;\n",
+        "t.idl",
+        sink,
+    )
+    assert f.declarations == []  # nothing half-parsed reaches the resolver
+    assert [(d.span.line, d.span.column) for d in sink.diagnostics] == [(2, 25), (4, 10), (6, 25)]
 
 
 def test_error_positions_map_through_includes(tmp_path: Path) -> None:
