@@ -66,6 +66,7 @@ class _Parser:
             lexer="contextual",
             transformer=self.builder,
             maybe_placeholders=False,
+            cache=True,  # the LALR analysis is cached in the temp dir, keyed by the grammar
         )
         self.lock = threading.Lock()
         inner = self.lark.parser.parser.parser
