@@ -89,6 +89,14 @@ _TYPE_ARGUMENT_ATTRIBUTES = frozenset(
 _FIRST_ARGUMENT_TYPE_ATTRIBUTES = frozenset({"activatable", "static", "composable"})
 
 
+#: C's binary operator precedence (higher binds tighter).
+_PRECEDENCE = {
+    "||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6,
+    "<": 7, ">": 7, "<=": 7, ">=": 7, "<<": 8, ">>": 8,
+    "+": 9, "-": 9, "*": 10, "/": 10, "%": 10,
+}  # fmt: skip
+
+
 class TransformError(Exception):
     """A construct the grammar accepts but the language does not; carries its place."""
 
@@ -476,8 +484,7 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
         rc = self._decl(RuntimeClass(name, interfaces=members, span=self.span(tok)))
         for item in items[1:]:
             if isinstance(item, _Inheritance):
-                # `runtimeclass B : A` (composable base class), kept as an attribute
-                rc.attributes.append(Attribute("base", [item.base], span=item.base.span))
+                rc.base = item.base  # `runtimeclass B : A` (composable base class)
         return rc
 
     def runtimeclass_forward(self, items: list[Any]) -> RuntimeClass:
@@ -883,9 +890,28 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
     def name(self, items: list[Token]) -> NameExpr:
         return NameExpr(items[0].value, span=self.span(items[0]))
 
-    def binary(self, items: list[Any]) -> BinaryExpr:
-        left, op, right = items
-        return BinaryExpr(op.value, left, right, span=self.span(op))
+    def binary_chain(self, items: list[Any]) -> Expr:
+        """``a op b op c ...`` -> a tree of :class:`BinaryExpr` by C precedence
+        (all binary operators are left-associative)."""
+        operands: list[Expr] = [items[0]]
+        operators: list[Token] = []
+
+        def fold() -> None:
+            op = operators.pop()
+            right = operands.pop()
+            left = operands.pop()
+            operands.append(BinaryExpr(op.value, left, right, span=self.span(op)))
+
+        for i in range(1, len(items), 2):
+            op: Token = items[i]
+            prec = _PRECEDENCE[op.value]
+            while operators and _PRECEDENCE[operators[-1].value] >= prec:
+                fold()
+            operators.append(op)
+            operands.append(items[i + 1])
+        while operators:
+            fold()
+        return operands[0]
 
     def unary(self, items: list[Any]) -> UnaryExpr:
         op, operand = items
