@@ -258,7 +258,8 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _format(source: str) -> str:
+def format_source(source: str) -> str:
+    """*source* formatted as idlgen formats generated code (black, line length 100)."""
     try:
         from idlgen.format import format_python
     except ImportError:  # pragma: no cover - the stubs generator is not installed
@@ -315,18 +316,20 @@ def render_conformance(
     *,
     scenarios: str | Path | None = None,
     stubs_package: str | None = None,
+    path: str | None = None,
 ) -> dict[str, str]:
     """The conformance suite for the first main file of *program*: ``{relative path: text}``.
 
-    *package* is the stubs' package name (default: the IDL file's stem, lowercased); the suite
-    goes to ``<package>_conformance/``.  *scenarios* is the scenario file (default: the one next
-    to the IDL file, if any).  Raises :class:`~idlgen.diagnostics.CompileError` when the
-    scenario file is invalid or names what the IDL does not define.
+    *path* picks another main file.  *package* is the stubs' package name (default: the IDL
+    file's stem, lowercased); the suite goes to ``<package>_conformance/``.  *scenarios* is the
+    scenario file (default: the one next to the IDL file, if any).  Raises
+    :class:`~idlgen.diagnostics.CompileError` when the scenario file is invalid or names what
+    the IDL does not define.
     """
-    if not program.files:
-        raise ValueError("the program has no main file")
-    main = program.files[0]
-    data = spec_data(program)
+    main = program.file(path) if path is not None else next(iter(program.files), None)
+    if main is None:
+        raise ValueError(f"no main file {path!r} in the program")
+    data = spec_data(program, main.path)
     spec = conf.Spec.from_dict(data)
     stem = Path(main.path).stem
     package = package or stem.lower()
@@ -352,7 +355,7 @@ def render_conformance(
 
     def emit(name: str, template: str, **params: Any) -> None:
         text = env.get_template(template).render(**common, **params)
-        out[f"{suite_dir}/{name}"] = _format(text)
+        out[f"{suite_dir}/{name}"] = format_source(text)
 
     emit("__init__.py", "__init__.py.j2")
     emit(
@@ -369,9 +372,19 @@ def render_conformance(
         scenario_source_literal=repr(scenario_source),
         scenario_text_literal=_text_literal(scenario_text),
     )
-    emit("test_structure.py", "test_structure.py.j2", tests=structural_tests(spec))
-    if loaded is not None and loaded.scenarios:
-        tests = scenario_tests(loaded)
+    structural = structural_tests(spec)
+    emit("test_structure.py", "test_structure.py.j2", tests=structural)
+    tests = scenario_tests(loaded) if loaded is not None else []
+    out[f"{suite_dir}/README.md"] = env.get_template("README.md.j2").render(
+        **common,
+        header_text=header.lstrip("# "),
+        coclass_names=", ".join(spec.coclasses) or "none",
+        scenario_source=scenario_source,
+        structural_count=len(structural),
+        adopted=[t for t in tests if t["adopted"]],
+        documented=[t for t in tests if not t["adopted"]],
+    )
+    if tests:
         emit(
             "test_scenarios.py",
             "test_scenarios.py.j2",
@@ -413,9 +426,15 @@ def scenario_tests(scenarios: sc.ScenarioFile) -> list[dict[str, Any]]:
                 "doc_literal": _docstring(rule),
                 "scenario_literal": repr(scenario.name),
                 "adopted": scenario.adopted,
+                "rule": _markdown_cell(scenario.rule),
             }
         )
     return tests
+
+
+def _markdown_cell(text: str) -> str:
+    """*text* on one line, safe inside a Markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;")
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -434,4 +453,14 @@ def register() -> None:
         return
     register_emitter = getattr(codegen, "register_emitter", None)
     if callable(register_emitter):
-        register_emitter("tests", lambda program, package: render_conformance(program, package))
+        register_emitter("tests", _emit_tests)
+
+
+def _emit_tests(program: Program, package: str) -> dict[str, str]:
+    """The ``tests`` emitter: the suite for the main file whose stubs package is *package*."""
+    path: str | None = None
+    if len(program.files) > 1:
+        from idlgen.codegen import package_name_for
+
+        path = next((f.path for f in program.files if package_name_for(f.path) == package), None)
+    return render_conformance(program, package, path=path)

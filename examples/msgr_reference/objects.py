@@ -356,6 +356,8 @@ class SessionManager(LockMixin, b.MsgrSessionManager):
     """The local client's MsgrSessionManager."""
 
     _lock_source = b.DMsgrSessionManagerEvents
+    #: The class of the sessions this manager creates and receives.
+    session_class: type[Session] = Session
 
     def __init__(self, world: World) -> None:
         self.world = world
@@ -369,7 +371,7 @@ class SessionManager(LockMixin, b.MsgrSessionManager):
         """A new session in SS_READY with a fresh SessionID."""
         if self.world.locked_service and not self.unlocked:
             raise fail(b.MSGR_E_API_LOCKED)  # adopted for CreateSession
-        return Session(self, self.world.new_session_id())
+        return self.session_class(self, self.world.new_session_id())
 
     def GetLaunchingSession(self, lProcessID: int) -> Session:
         """The session whose acceptance launched process *lProcessID*."""

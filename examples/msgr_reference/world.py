@@ -101,7 +101,7 @@ class World:
         self, manager: SessionManager, guid: str, name: str, url: str, data: str
     ) -> Session:
         """B invites A: *manager* fires OnInvitation with a new session."""
-        session = Session(manager, self.new_session_id())
+        session = manager.session_class(manager, self.new_session_id())
         session._state = b.SESSION_STATE.SS_INVITATION
         session._flags = b.SESSION_FLAGS.SF_INVITEE
         session._application = guid

@@ -1,0 +1,347 @@
+"""The generated conformance suite for examples/Msgrpriv.idl: it passes against the reference
+implementation, it catches deliberately broken variants (and names the member and the rule),
+the expected-failures file keeps a partial implementation green, and bad scenario files are
+compile errors.  Each suite run is a pytest subprocess on a suite generated into tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from idlgen import api
+from idlgen import conformance as conf
+from idlgen.conformance_gen import format_source, render_conformance, spec_data
+from idlgen.diagnostics import CompileError
+from idlgen.frontend import Program
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+IDL = EXAMPLES / "Msgrpriv.idl"
+SCENARIOS = EXAMPLES / "Msgrpriv.scenarios.toml"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SUITE = "msgrpriv_conformance"
+
+sys.path.insert(0, str(EXAMPLES))
+from msgr_reference.broken import VARIANTS  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def program() -> Program:
+    return api.parse([str(IDL)])
+
+
+@pytest.fixture(scope="module")
+def rendered(program: Program) -> dict[str, str]:
+    return render_conformance(program)
+
+
+@pytest.fixture(scope="module")
+def out_dir(
+    tmp_path_factory: pytest.TempPathFactory, program: Program, rendered: dict[str, str]
+) -> Path:
+    """The suite, and the stubs package beside it when idlgen's stubs generator is there."""
+    out = tmp_path_factory.mktemp("generated")
+    files = dict(rendered)
+    try:
+        from idlgen import codegen
+    except ImportError:
+        pass  # the reference then uses its stand-in bindings
+    else:
+        files.update(codegen.render_package(program, package="msgrpriv"))
+    for relative, text in files.items():
+        path = out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return out
+
+
+@dataclass
+class Run:
+    """The outcome of one pytest run of the generated suite."""
+
+    returncode: int
+    output: str
+    outcomes: dict[str, str]  #: test name -> passed / failed / skipped / xfailed
+    messages: dict[str, str]  #: test name -> failure text
+
+    def names(self, outcome: str) -> list[str]:
+        return sorted(n for n, o in self.outcomes.items() if o == outcome)
+
+
+#: Runs pytest sessions one after the other in one process (saves interpreter start-ups).
+DRIVER = """
+import contextlib, io, json, os, sys
+import pytest
+for job in json.loads(sys.argv[1]):
+    os.environ.pop("MSGR_BROKEN", None)
+    os.environ.update(job["env"])
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = pytest.main(job["args"])
+    with open(job["log"], "w", encoding="utf-8") as f:
+        f.write(f"{int(code)}\\n" + out.getvalue())
+"""
+
+
+def run_batch(out: Path, jobs: list[tuple[str, list[str], dict[str, str]]]) -> dict[str, Run]:
+    """Run the suite once per job ``(tag, extra args, environment)`` in one subprocess."""
+    specs = []
+    for tag, args, env in jobs:
+        specs.append(
+            {
+                "env": env,
+                "log": str(out / f"log-{tag}.txt"),
+                "args": [
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                    f"--junitxml={out / f'junit-{tag}.xml'}",
+                    str(out / SUITE),
+                    *args,
+                ],
+            }
+        )
+    environ = dict(os.environ)
+    environ.pop("IDLGEN_IMPL", None)
+    environ["PYTHONPATH"] = os.pathsep.join([str(EXAMPLES), str(out)])
+    proc = subprocess.run(
+        [sys.executable, "-c", DRIVER, json.dumps(specs)],
+        cwd=out,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return {tag: _read_run(out, tag) for tag, _, _ in jobs}
+
+
+def _read_run(out: Path, tag: str) -> Run:
+    code, _, output = (out / f"log-{tag}.txt").read_text(encoding="utf-8").partition("\n")
+    junit = out / f"junit-{tag}.xml"
+    outcomes: dict[str, str] = {}
+    messages: dict[str, str] = {}
+    if junit.exists():
+        for case in ET.parse(junit).iter("testcase"):
+            name = case.get("name", "")
+            outcome = "passed"
+            for child in case:
+                if child.tag in ("failure", "error"):
+                    outcome = "failed"
+                    messages[name] = (child.get("message") or "") + "\n" + (child.text or "")
+                elif child.tag == "skipped":
+                    kind = child.get("type", "")
+                    outcome = "xfailed" if "xfail" in kind else "skipped"
+            outcomes[name] = outcome
+    return Run(int(code), output, outcomes, messages)
+
+
+# --------------------------------------------------------------------------- the generated files
+
+
+def test_generated_suite_files(program: Program, rendered: dict[str, str]) -> None:
+    assert sorted(rendered) == [
+        f"{SUITE}/README.md",
+        f"{SUITE}/__init__.py",
+        f"{SUITE}/conftest.py",
+        f"{SUITE}/spec.py",
+        f"{SUITE}/test_scenarios.py",
+        f"{SUITE}/test_structure.py",
+    ]
+    readme = rendered.pop(f"{SUITE}/README.md")
+    try:
+        assert readme.startswith("<!-- Generated by idlgen ")
+        assert "## Adopted rules" in readme
+        assert "`test_scenario_lock_disabled`" in readme
+        for text in rendered.values():
+            assert text.startswith("# Generated by idlgen ")
+            assert "from Msgrpriv.idl. Do not edit." in text.splitlines()[0]
+            compile(text, "<generated>", "exec")
+            assert format_source(text) == text, "generated code must be black-formatted"
+    finally:
+        rendered[f"{SUITE}/README.md"] = readme
+    assert render_conformance(program) == rendered, "generation must be deterministic"
+
+
+def test_one_test_per_check_and_scenario(program: Program, rendered: dict[str, str]) -> None:
+    spec = conf.Spec.from_dict(spec_data(program))
+    checks = conf.StructuralChecks(spec).ids()
+    structure = rendered[f"{SUITE}/test_structure.py"]
+    assert structure.count("\ndef test_") == len(checks)
+    assert "def test_MsgrSession_IMsgrSession_State_read_only(" in structure
+    assert "def test_MsgrSession_IMsgrSession_Application_read_write(" in structure
+    scenarios = conf.load_scenario_file(SCENARIOS, spec).scenarios
+    text = rendered[f"{SUITE}/test_scenarios.py"]
+    assert text.count("\ndef test_scenario_") == len(scenarios)
+    assert text.count("@pytest.mark.adopted") == sum(s.adopted for s in scenarios) > 0
+    assert text.count('"""Adopted rule: ') == sum(s.adopted for s in scenarios)
+
+
+def test_spec_has_the_type_library_facts(program: Program) -> None:
+    typelib = SHARED / "reference" / "winmessenger" / "typelib.json"
+    if not typelib.is_file():
+        pytest.skip(f"{typelib} is absent")
+    facts = json.loads(typelib.read_text(encoding="utf-8"))
+    data = spec_data(program)
+    ours = {i["name"]: i for i in data["interfaces"]}
+    for interface in facts["interfaces"]:
+        mine = ours[interface["name"]]
+        assert mine["iid"] == interface["iid"]
+        assert [(m["name"], m["kind"], m["dispid"]) for m in mine["members"]] == [
+            (m["name"], m["kind"], m.get("dispid")) for m in interface["members"]
+        ]
+    sources = {d["name"]: d for d in data["dispinterfaces"]}
+    for source in facts["dispinterfaces"]:
+        assert [(m["name"], m["dispid"]) for m in sources[source["name"]]["methods"]] == [
+            (m["name"], m["dispid"]) for m in source["methods"]
+        ]
+    assert {c["name"] for c in data["coclasses"]} == {c["name"] for c in facts["coclasses"]}
+
+
+# --------------------------------------------------------------------------- running it
+
+
+EXPECTED_FAILURES = (
+    "# known gaps of this implementation\ntest_MsgrSession_IMsgrSession_State_read_only\n"
+)
+
+
+@pytest.fixture(scope="module")
+def runs(out_dir: Path) -> dict[str, Run]:
+    """The suite run against the reference, and with the options under test."""
+    listed = out_dir / "expected-failures.txt"
+    listed.write_text(EXPECTED_FAILURES, encoding="utf-8")
+    ref, broken = "--impl=msgr_reference", "--impl=msgr_reference.broken"
+    xfail = f"--expected-failures={listed}"
+    return run_batch(
+        out_dir,
+        [
+            ("reference", [ref], {}),
+            ("xfail", [broken, xfail], {"MSGR_BROKEN": "state_writable"}),
+            ("xpass", [ref, xfail, "-k", "State"], {}),
+            ("adopted", [ref, "-m", "adopted"], {}),
+            ("noimpl", ["-k", "factory"], {}),
+        ],
+    )
+
+
+def test_reference_implementation_passes_everything(
+    runs: dict[str, Run], rendered: dict[str, str]
+) -> None:
+    run = runs["reference"]
+    expected = sum(text.count("\ndef test_") for text in rendered.values())
+    assert run.returncode == 0, run.output[-3000:]
+    assert len(run.outcomes) == expected > 80
+    assert run.names("passed") == sorted(run.outcomes), "every test passes, none skipped"
+    print(f"generated suite: {expected} tests, {len(run.names('passed'))} passed")
+
+
+@pytest.fixture(scope="module")
+def variant_runs(out_dir: Path) -> dict[str, Run]:
+    """The suite run against every broken variant (in parallel)."""
+
+    jobs = [
+        (name, ["--impl=msgr_reference.broken"], {"MSGR_BROKEN": name}) for name in sorted(VARIANTS)
+    ]
+    halves = [jobs[::2], jobs[1::2]]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda batch: run_batch(out_dir, batch), halves))
+    return {**results[0], **results[1]}
+
+
+def test_broken_variants_are_caught(variant_runs: dict[str, Run]) -> None:
+    """Each variant breaks one rule; the test named in VARIANTS fails and says why in words."""
+    assert len(variant_runs) >= 10
+    for name, run in sorted(variant_runs.items()):
+        variant = VARIANTS[name]
+        failed = run.names("failed")
+        assert run.returncode == 1, f"{name}: the suite must fail\n{run.output[-2000:]}"
+        assert variant.caught_by in failed, f"{name} ({variant.breaks}): failed {failed}"
+        message = run.messages[variant.caught_by]
+        for word in variant.words:
+            assert word in message, f"{name}: {word!r} not in {message!r}"
+        assert len(failed) < len(run.outcomes) // 4, f"{name}: the failures must pinpoint it"
+        print(f"{name}: caught by {variant.caught_by} ({len(failed)} of {len(run.outcomes)})")
+
+
+def test_failure_names_member_and_rule(variant_runs: dict[str, Run]) -> None:
+    run = variant_runs["state_writable"]
+    assert run.names("failed") == ["test_MsgrSession_IMsgrSession_State_read_only"]
+    assert (
+        "test_MsgrSession_IMsgrSession_State_read_only: IMsgrSession.State is read-only: "
+        "setting it must fail" in run.output
+    )
+    text = variant_runs["wrong_event_argument"].messages["test_scenario_invite_moves_to_invitation"]
+    assert "must receive exactly [OnStateChanged(SS_READY (1))]" in text
+    assert "rule: Invite returns S_OK" in text
+    assert "Msgrpriv.scenarios.toml:" in text
+
+
+def test_expected_failures_file(runs: dict[str, Run]) -> None:
+    run = runs["xfail"]
+    assert run.returncode == 0, run.output[-2000:]
+    assert run.names("xfailed") == ["test_MsgrSession_IMsgrSession_State_read_only"]
+    assert run.names("failed") == []
+    # a listed test that passes fails the run: the list must shrink as the implementation grows
+    run = runs["xpass"]
+    assert run.returncode == 1
+    assert "listed in the expected-failures file but passed" in run.output
+
+
+def test_adopted_rules_can_be_left_out(runs: dict[str, Run], rendered: dict[str, str]) -> None:
+    adopted = rendered[f"{SUITE}/test_scenarios.py"].count("@pytest.mark.adopted")
+    run = runs["adopted"]
+    assert run.returncode == 0
+    assert len(run.names("passed")) == adopted > 0
+
+
+def test_missing_impl_is_a_usage_error(runs: dict[str, Run]) -> None:
+    run = runs["noimpl"]
+    assert run.returncode != 0
+    assert "pass --impl=package.module" in run.output
+
+
+# --------------------------------------------------------------------------- bad scenario files
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (
+            lambda t: t.replace('{ const = "SS_READY" }', '{ const = "SS_READDY" }', 1),
+            ["unknown constant or HRESULT 'SS_READDY'", "did you mean 'SS_READY'"],
+        ),
+        (
+            lambda t: t.replace('call = "$mgr.CreateSession"', 'call = "$mgr.CreateSesion"', 1),
+            ["no interface has a member 'CreateSesion'", "did you mean 'CreateSession'"],
+        ),
+        (
+            lambda t: t.replace('harness = "remote_user"', 'harness = "remote_usr"', 1),
+            ["harness action 'remote_usr' is not declared", "did you mean 'remote_user'"],
+        ),
+        (lambda t: t + "\n[[scenario]]\nname = 3\n", ["'name' must be an identifier"]),
+    ],
+)
+def test_invalid_scenario_file_is_a_compile_error(
+    program: Program, tmp_path: Path, edit: object, words: list[str]
+) -> None:
+    bad = tmp_path / "Msgrpriv.scenarios.toml"
+    text = SCENARIOS.read_text(encoding="utf-8")
+    assert callable(edit)
+    bad.write_text(edit(text), encoding="utf-8")
+    with pytest.raises(CompileError) as caught:
+        render_conformance(program, scenarios=bad)
+    messages = [f"{d.span}: {d.message}" for d in caught.value.diagnostics]
+    assert messages, "the error must be reported"
+    assert messages[0].startswith(f"{bad}:")
+    for word in words:
+        assert word in messages[0], messages[0]
