@@ -15,6 +15,7 @@ writes them (see :mod:`idlgen.output` for the safety rules) or, with
 
 from __future__ import annotations
 
+import importlib
 import os
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -140,6 +141,23 @@ class GenerateResult:
         return self.render.files
 
 
+def emit_targets() -> list[str]:
+    """The output kinds ``emit`` accepts: the generator's own and the registered ones.
+
+    Registers idlgen's own extra targets (``"tests"``, the conformance suite) first.
+    """
+    codegen = importlib.import_module("idlgen.codegen")
+    try:
+        from idlgen import conformance_gen
+    except ImportError:  # pragma: no cover - a partial installation
+        pass
+    else:
+        conformance_gen.register()
+    builtin: tuple[str, ...] = getattr(codegen, "BUILTIN_TARGETS", DEFAULT_EMIT)
+    extra: dict[str, object] = getattr(codegen, "EMITTERS", {})
+    return [*builtin, *(name for name in extra if name not in builtin)]
+
+
 def _source_list(
     sources: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
 ) -> list[str]:
@@ -165,13 +183,20 @@ def render_details(
     Each source is loaded as its own program (imports are parsed once and
     shared) and rendered by :func:`idlgen.codegen.render_package`.  Every
     source is processed before an error is raised, so the
-    :class:`CompileError` carries all problems at once.
+    :class:`CompileError` carries all problems at once.  A *package* with more
+    than one source or an unknown *emit* kind raise ValueError.
     """
     from idlgen.codegen import render_package  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     paths = _source_list(sources)
     if package is not None and len(paths) > 1:
         raise ValueError("package can only be given with a single source file")
+    known = emit_targets()
+    unknown = [e for e in emit if e not in known]
+    if unknown:
+        raise ValueError(
+            f"unknown output kind(s) {', '.join(map(repr, unknown))}; known: {', '.join(known)}"
+        )
     ops = [*_macro_ops(defines, undefines), *macro_ops]
     diagnostics: list[Diagnostic] = []
     files: dict[str, str] = {}

@@ -130,7 +130,7 @@ def _load_config(args: argparse.Namespace) -> Config | None:
     if args.config:
         return load_config(args.config, required=True)
     found = find_config()
-    return load_config(found) if found is not None else None
+    return load_config(_display(str(found))) if found is not None else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -184,6 +184,14 @@ def run(args: argparse.Namespace) -> int:
 
     from idlgen import api
 
+    known = api.emit_targets()
+    unknown = [e for e in emit if e not in known]
+    if unknown:
+        where = "--emit" if args.emit is not None else "[tool.idlgen] emit"
+        return _usage(
+            f"{where}: unknown output kind {', '.join(map(repr, unknown))} "
+            f"(known: {', '.join(known)})"
+        )
     progress = _Progress(sys.stderr) if (not quiet and sys.stderr.isatty()) else None
     try:
         result = api.generate(

@@ -96,6 +96,7 @@ def fake_codegen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     module = types.ModuleType("idlgen.codegen")
     module.render_package = render_package  # type: ignore[attr-defined]
+    module.BUILTIN_TARGETS = ("stubs", "events")  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "idlgen.codegen", module)
     yield
 
@@ -161,7 +162,17 @@ def test_destination_and_no_sdist(fake_codegen: None, tmp_path: Path) -> None:
     assert not any("/greeter/" in m for m in members)
 
 
-def test_idl_errors_fail_the_build_with_diagnostics(tmp_path: Path) -> None:
+def test_editable_wheel_gets_the_generated_files(fake_codegen: None, tmp_path: Path) -> None:
+    from hatchling.builders.wheel import WheelBuilder
+
+    project = copy_example(tmp_path)
+    set_pyproject(project, 'packages = ["src/greeter_app"]', 'dev-mode-dirs = ["src"]')
+    builder = WheelBuilder(str(project))
+    wheel = Path(next(iter(builder.build(directory=str(tmp_path / "dist"), versions=["editable"]))))
+    assert "greeter/__init__.py" in zip_names(wheel)
+
+
+def test_idl_errors_fail_the_build_with_diagnostics(fake_codegen: None, tmp_path: Path) -> None:
     project = copy_example(tmp_path)
     idl = project / "idl" / "Greeter.idl"
     idl.write_text(idl.read_text().replace("HRESULT Greet(", "HRESULT Greet(((", 1))

@@ -107,6 +107,7 @@ def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Fake]:
     recorder = Fake()
     module = types.ModuleType("idlgen.codegen")
     module.render_package = _fake_render(recorder)  # type: ignore[attr-defined]
+    module.BUILTIN_TARGETS = ("stubs", "events", "tests")  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "idlgen.codegen", module)
     monkeypatch.setattr(api, "load", _fake_load(recorder))
     monkeypatch.chdir(tmp_path)  # no pyproject.toml above tmp_path: no configuration
@@ -378,6 +379,7 @@ def test_progress_is_shown_on_a_terminal_only(
         (["demo.idl", "-o", "out", "--package", "bad-name"], "not a valid Python package name"),
         (["demo.idl", "demo.idl", "-o", "out", "--package", "p"], "exactly one input file"),
         (["demo.idl", "-o", "out", "--emit", ","], "name at least one output kind"),
+        (["demo.idl", "-o", "out", "--emit", "stubs,bogus"], "unknown output kind 'bogus'"),
         (["demo.idl", "-o", "out", "--config", "x.toml", "--no-config"], "exclude each other"),
         (["demo.idl", "-o", "out", "--frobnicate"], "unrecognized arguments"),
         (["demo.idl", "-o"], "expected one argument"),
@@ -492,8 +494,7 @@ def test_config_errors_are_exit_2_and_name_the_key(
     code, _, err = run(capsys, str(src))
     assert code == 2
     assert (
-        f"{tmp_path / 'pyproject.toml'}:3:1: error: [tool.idlgen] emitt: unknown key; "
-        "did you mean 'emit'?" in err
+        "pyproject.toml:3:1: error: [tool.idlgen] emitt: unknown key; did you mean 'emit'?" in err
     )
     assert '    emitt = "stubs"' in err  # the line is quoted like any diagnostic
     code, _, _ = run(capsys, str(src), "-o", "out", "--no-config")

@@ -6,7 +6,7 @@ import greeter
 
 
 class PythonGreeter(greeter.Greeter):
-    """Implements IGreeter; fires DGreeterEvents.OnGreeted."""
+    """Implements IGreeter; fires DGreeterEvents.OnGreeted to the advised sinks."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -22,5 +22,5 @@ class PythonGreeter(greeter.Greeter):
         return self._count
 
     @property
-    def State(self) -> int:
-        return 1 if self._count else 0
+    def State(self) -> greeter.GREETER_STATE:
+        return greeter.GS_GREETED if self._count else greeter.GS_IDLE
