@@ -112,7 +112,8 @@ def run_batch(out: Path, jobs: list[tuple[str, list[str], dict[str, str]]]) -> d
         )
     environ = dict(os.environ)
     environ.pop("IDLGEN_IMPL", None)
-    environ["PYTHONPATH"] = os.pathsep.join([str(EXAMPLES), str(out)])
+    inherited = [p for p in environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    environ["PYTHONPATH"] = os.pathsep.join([str(EXAMPLES), str(out), *inherited])
     proc = subprocess.run(
         [sys.executable, "-c", DRIVER, json.dumps(specs)],
         cwd=out,
