@@ -318,5 +318,7 @@ def generate(
         progress=progress,
         macro_ops=macro_ops,
     )
-    report = write_output(rendered.files, Path(output), check=check, force=force)
+    report = write_output(
+        rendered.files, Path(output), check=check, force=force, sources=rendered.sources
+    )
     return GenerateResult(rendered, report, time.perf_counter() - started)

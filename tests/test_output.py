@@ -257,3 +257,23 @@ def test_failure_midway_restores_previous_output_byte_identical(
     assert sorted(p.name for p in (out / "demo").iterdir()) == sorted(
         ["__init__.py", "interfaces.py", "py.typed"]
     )
+
+
+def test_obsolete_by_source_name_only_for_our_sources_and_not_deep(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_output(FILES, out)
+    ours = out / "demo_conformance" / "test_demo.py"
+    theirs = out / "other" / "__init__.py"
+    deep = out / "venv" / "lib" / "demo" / "interfaces.py"
+    for path, header in ((ours, HEADER), (theirs, HEADER.replace("demo.idl", "Other.idl"))):
+        path.parent.mkdir(parents=True)
+        path.write_text(header + "x = 1\n")
+    deep.parent.mkdir(parents=True)
+    deep.write_text(HEADER)
+    assert output.generated_from(ours.read_bytes()) == "demo.idl"
+    check = write_output(FILES, out, check=True, sources=["idl/demo.idl"])
+    assert check.obsolete == ["demo_conformance/test_demo.py"]
+    assert write_output(FILES, out, check=True).obsolete == []  # without sources: top dirs only
+    report = write_output(FILES, out, sources=["idl/demo.idl"])
+    assert report.removed == ["demo_conformance/test_demo.py"]
+    assert theirs.exists() and deep.exists() and not ours.exists()
