@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import uuid
+import weakref
 from collections.abc import Sequence
 from typing import Any, ClassVar, TypeVar, cast
 
@@ -41,22 +42,25 @@ _S = TypeVar("_S", bound="EventSink")
 _cookies = itertools.count(1)
 
 
+_event_tables: weakref.WeakKeyDictionary[type, tuple[str, dict[int, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _events_of(cls: type) -> tuple[str, dict[int, str]]:
     """The sink interface name and the merged ``{dispid: method}`` table over the MRO."""
+    cached = _event_tables.get(cls)
+    if cached is None:
+        cached = _event_tables[cls] = _collect_events(cls)
+    return cached
+
+
+def _collect_events(cls: type) -> tuple[str, dict[int, str]]:
     table: dict[int, str] = {}
-    name = cls.__name__
-    found = False
     for owner in reversed(cls.__mro__):
-        events = owner.__dict__.get("_events_")
-        if events:
-            table.update(events)
-    for owner in cls.__mro__:
-        if "_events_" in owner.__dict__ and "IID" in owner.__dict__:
-            name, found = owner.__name__, True
-            break
-    if not found:
-        name = cls.__name__
-    return name, table
+        table.update(owner.__dict__.get("_events_", {}))
+    declaring = (c for c in cls.__mro__ if "_events_" in c.__dict__ and "IID" in c.__dict__)
+    return next((c.__name__ for c in declaring), cls.__name__), table
 
 
 class EventSink(IDispatch):
@@ -215,7 +219,6 @@ class ConnectionPoint(IUnknown):
                 first.add_note(f"another sink also raised: {type(other).__name__}: {other}")
             raise first
         return results
-
 
     def _call(self, sink: Any, event: str | int, args: tuple[Any, ...]) -> Any:
         if isinstance(event, int):
