@@ -14,7 +14,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from idlgen import winrt
 from idlgen.model import (
+    ApiContract,
     ArrayType,
     BaseType,
     BinaryExpr,
@@ -23,6 +25,8 @@ from idlgen.model import (
     ConditionalExpr,
     Const,
     Declaration,
+    Declare,
+    Delegate,
     DispInterface,
     Enum,
     Expr,
@@ -41,6 +45,7 @@ from idlgen.model import (
     Namespace,
     Param,
     PointerType,
+    RuntimeClass,
     SafeArrayType,
     SizeofExpr,
     Struct,
@@ -51,6 +56,9 @@ from idlgen.model import (
     Union,
 )
 from idlgen.resolve import SymbolTable, Value, evaluate_expression
+
+#: WinRT base interfaces of every runtime interface (not listed in ``requires``).
+_WINRT_ROOTS = ("IUnknown", "IInspectable")
 
 JsonObject = dict[str, Any]
 
@@ -87,6 +95,21 @@ def type_spelling(t: TypeRef) -> str:
     else:  # pragma: no cover - every TypeRef kind is handled above
         text = type(t).__name__
     return "const " + text if t.is_const else text
+
+
+def qualified_spelling(t: TypeRef) -> str:
+    """Like :func:`type_spelling`, but names of WinRT declarations are namespace-qualified
+    (``Windows.Foundation.Collections.IVector<Windows.Foundation.Uri*>``)."""
+    if isinstance(t, PointerType) and not isinstance(t.target, FunctionType):
+        text = qualified_spelling(t.target) + "*"
+        return text + " const" if t.is_const else text
+    if isinstance(t, NamedType):
+        target = t.target
+        text = target.qualified_name or t.name if target is not None else t.name
+        if t.args:
+            text += "<" + ", ".join(qualified_spelling(a) for a in t.args) + ">"
+        return "const " + text if t.is_const else text
+    return type_spelling(t)
 
 
 def _param_spelling(p: Param) -> str:
@@ -170,10 +193,16 @@ def _walk(decls: list[Declaration], emitted: set[int]) -> Iterator[Declaration]:
             emitted.add(id(d))
             yield d
             yield from _walk([i for i in d.body if isinstance(i, Declaration)], emitted)
-        elif isinstance(d, DispInterface | CoClass | Struct | Union | Enum):
+        elif isinstance(
+            d,
+            DispInterface | CoClass | Struct | Union | Enum | RuntimeClass | Delegate | ApiContract,
+        ):
             if d.is_defined:
                 emitted.add(id(d))
                 yield d
+        elif isinstance(d, Declare):
+            emitted.add(id(d))
+            yield d
         elif isinstance(d, Typedef):
             inline = _inline_definition(d.type)
             if inline is not None and id(inline) not in emitted and inline.is_defined:
@@ -216,8 +245,37 @@ class _Dumper:
             loc["file"] = d.span.file
         return loc
 
+    def declarations(self, d: Declaration) -> list[JsonObject]:
+        """The JSON objects for *d*: one, or one per instantiation of a ``declare`` block."""
+        if isinstance(d, Declare):
+            return [self.instantiation(t, d) for t in d.instantiations]
+        out = self.declaration(d)
+        out["namespace"] = d.namespace
+        return [out]
+
+    def instantiation(self, t: NamedType, d: Declare) -> JsonObject:
+        target = t.target
+        generic = target.qualified_name if target is not None else t.name
+        try:
+            signature: str | None = winrt.signature(t)
+        except winrt.SignatureError:
+            signature = None
+        return {
+            "kind": "instantiation",
+            "name": qualified_spelling(t),
+            "location": {"line": t.span.line, "column": t.span.column},
+            "namespace": d.namespace,
+            "generic": generic,
+            "generic_kind": "delegate" if isinstance(target, Delegate) else "interface",
+            "args": [qualified_spelling(a) for a in t.args],
+            "signature": signature,
+            "iid": winrt.iid_from_signature(signature) if signature is not None else None,
+            "c_name": winrt.instantiation_c_name(t),
+        }
+
     def declaration(self, d: Declaration) -> JsonObject:
         if isinstance(d, Interface):
+            requires = d.get_attr("requires")
             return {
                 "kind": "interface",
                 "name": d.name,
@@ -226,6 +284,47 @@ class _Dumper:
                 "base": d.base.name if d.base is not None else None,
                 "attributes": [a.name for a in d.attributes],
                 "methods": [self.method(m) for m in d.methods if not m.has_attr("call_as")],
+                "type_params": list(d.type_params),
+                "requires": [
+                    qualified_spelling(a)
+                    for a in (requires.args if requires is not None else [])
+                    if isinstance(a, TypeRef)
+                ],
+            }
+        if isinstance(d, RuntimeClass):
+            return {
+                "kind": "runtimeclass",
+                "name": d.name,
+                "location": self.location(d),
+                "base": qualified_spelling(d.base) if d.base is not None else None,
+                "attributes": [a.name for a in d.attributes],
+                "interfaces": [
+                    {
+                        "name": qualified_spelling(m.type),
+                        "default": m.is_default,
+                        "attributes": [a.name for a in m.attributes],
+                    }
+                    for m in d.interfaces
+                ],
+            }
+        if isinstance(d, Delegate):
+            return {
+                "kind": "delegate",
+                "name": d.name,
+                "location": self.location(d),
+                "uuid": d.uuid,
+                "attributes": [a.name for a in d.attributes],
+                "type_params": list(d.type_params),
+                "return_type": type_spelling(d.return_type),
+                "params": [self.param(p) for p in d.params],
+            }
+        if isinstance(d, ApiContract):
+            return {
+                "kind": "apicontract",
+                "name": d.name,
+                "location": self.location(d),
+                "attributes": [a.name for a in d.attributes],
+                "version": _attr_text(d, "contractversion"),
             }
         if isinstance(d, DispInterface):
             return {
@@ -368,10 +467,10 @@ def _attr_text(d: Declaration, name: str) -> str | None:
 def dump_json(f: IdlFile, symbols: SymbolTable | None = None) -> JsonObject:
     """The ``idlgen dump --json`` object for *f* (see ``docs/dump-json.md``)."""
     dumper = _Dumper(f, symbols)
-    return {
-        "file": f.path,
-        "declarations": [dumper.declaration(d) for d in defined_declarations(f)],
-    }
+    decls: list[JsonObject] = []
+    for d in defined_declarations(f):
+        decls.extend(dumper.declarations(d))
+    return {"file": f.path, "declarations": decls}
 
 
 def dump_json_text(f: IdlFile, symbols: SymbolTable | None = None) -> str:
@@ -397,8 +496,10 @@ def dump_text(f: IdlFile, symbols: SymbolTable | None = None) -> str:
             head = f"typedef {d['type']} {d['name']}"
         if kind == "const":
             head = f"const {d['type']} {d['name']} = {d['value']!r}"
-        if d.get("uuid"):
-            head += f"  {{{d['uuid']}}}"
+        if d.get("namespace") and kind != "instantiation":
+            head = head.replace(f" {d['name']}", f" {d['namespace']}.{d['name']}", 1)
+        if d.get("uuid") or d.get("iid"):
+            head += f"  {{{d.get('uuid') or d.get('iid')}}}"
         lines.append(f"  {head}  (line {where})")
         for m in d.get("methods", []):
             lines.append("    " + _method_text(m))
@@ -406,7 +507,7 @@ def dump_text(f: IdlFile, symbols: SymbolTable | None = None) -> str:
             did = f"[id {p['id']}] " if p["id"] is not None else ""
             lines.append(f"    {did}property {p['type']} {p['name']}")
         for i in d.get("interfaces", []):
-            flags = ", ".join(k for k in ("default", "source") if i[k])
+            flags = ", ".join(k for k in ("default", "source") if i.get(k))
             lines.append(f"    {'[' + flags + '] ' if flags else ''}{i['name']}")
         for mem in d.get("members", []):
             lines.append(f"    {mem['name']} = {mem['value']}")

@@ -162,6 +162,11 @@ class Loader:
                 target = imp.resolved
                 if target is not None and id(target) in _ENTRY_BY_FILE:
                     # bound when the importing file was first loaded (same cache key)
+                    real = _realpath(target.path)
+                    main = self._main_by_path.get(real) if real is not None else None
+                    if main is not None:
+                        imp.resolved = main  # a cycle back to a main file of this loader
+                        continue
                     if id(target) not in self._loaded:
                         self._adopt(target, todo)
                     continue

@@ -557,11 +557,15 @@ class Namespace(Declaration):
 
 @dataclass(eq=True)
 class RuntimeClass(Declaration):
-    """``runtimeclass Name { [default] interface X; ... }`` (WinRT)."""
+    """``runtimeclass Name : Base { [default] interface X; ... }`` (WinRT).
+
+    ``base`` is the composable base class (``runtimeclass B : A``), if any.
+    """
 
     name: str
     interfaces: list[CoClassMember] = field(default_factory=list)
     is_defined: bool = True
+    base: NamedType | None = None
 
 
 @dataclass(eq=True)

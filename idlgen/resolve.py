@@ -236,10 +236,17 @@ class Resolver:
         self._visited: set[int] = set()
         self._seen_bodies: set[int] = set()
         self._forward_refs: list[tuple[NamedType | TaggedType, Symbol]] = []
+        self._pending_tags: list[tuple[TaggedType, list[str]]] = []
         self._checking = False
         self._in_library = False
         self._current_file = ""
         self._suggestions: dict[str, str | None] = {}
+        #: type parameters in scope (inside a parameterised interface or delegate)
+        self._type_params: frozenset[str] = frozenset()
+        #: the WinRT namespace being resolved (dotted), None at file scope
+        self._namespace: str | None = None
+        #: enumerators of the WinRT enum being evaluated (scoped to it)
+        self._local_values: dict[str, EnumMember] = {}
 
     # ------------------------------------------------------------------ runs
 
@@ -253,6 +260,7 @@ class Resolver:
         self._visited = set()
         self._seen_bodies = set()
         self._forward_refs = []
+        self._pending_tags = []
         self._suggestions = {}
         self._walk_file(main, check=True)
         for ref, sym in self._forward_refs:
@@ -260,6 +268,13 @@ class Resolver:
             if isinstance(target, Declaration):
                 ref.target = target
         self._forward_refs = []
+        for tagged, names in self._pending_tags:
+            for name in names:
+                found = self.table.tags.get((tagged.keyword, name))
+                if found is not None and isinstance(found.decl, Declaration):
+                    tagged.target = found.decl
+                    break
+        self._pending_tags = []
         return self.table
 
     def _walk_file(self, f: IdlFile, *, check: bool) -> None:
@@ -326,8 +341,6 @@ class Resolver:
         if sym is None:
             sym = Symbol(name, d, d if is_defined(d) else None)
             self.table.types[name] = sym
-            if d.namespace and d.name and d.name not in self.table.types:
-                self.table.types[d.name] = sym
             return sym
         if sym.first is d or sym.definition is d:
             return sym
@@ -368,13 +381,14 @@ class Resolver:
         return sym
 
     def _register_tagged(self, d: Struct | Union | Enum, *, quiet: bool = False) -> None:
-        if isinstance(d, Enum):
+        if isinstance(d, Enum) and not d.namespace:
+            # (WinRT enumerators are scoped to their enum: `Enum.Member`)
             for m in d.members:
                 self._register_value(m.name, m, quiet=quiet)
         if not d.name:
             return
         keyword = describe(d)
-        key = (keyword, d.name)
+        key = (keyword, d.qualified_name or d.name)
         sym = self.table.tags.get(key)
         if sym is None:
             self.table.tags[key] = Symbol(d.name, d, d if is_defined(d) else None)
@@ -494,7 +508,13 @@ class Resolver:
             self._attributes(d.attributes)
             self._statements(d.body)
         elif isinstance(d, Namespace):
-            self._statements(d.body)
+            saved_ns = self._namespace
+            self._namespace = d.name
+            self._attributes(d.attributes)
+            try:
+                self._statements(d.body)
+            finally:
+                self._namespace = saved_ns
         elif isinstance(d, Interface):
             self._interface(d)
         elif isinstance(d, DispInterface):
@@ -520,8 +540,16 @@ class Resolver:
             self._type(d.type)
         elif isinstance(d, Delegate):
             self._register_type(d)
-            self._type(d.return_type)
-            self._params(d.params)
+            saved_params = self._type_params
+            self._type_params = frozenset(d.type_params)
+            try:
+                self._attributes(d.attributes)
+                self._type(d.return_type)
+                self._params(d.params)
+            finally:
+                self._type_params = saved_params
+            if is_defined(d):
+                self._note_uuid(d)
         elif isinstance(d, ApiContract):
             self._register_type(d)
         elif isinstance(d, Declare):
@@ -547,6 +575,14 @@ class Resolver:
     # ------------------------------------------------------------------ COM types
 
     def _interface(self, d: Interface) -> None:
+        saved_params = self._type_params
+        self._type_params = frozenset(d.type_params)
+        try:
+            self._interface_body(d)
+        finally:
+            self._type_params = saved_params
+
+    def _interface_body(self, d: Interface) -> None:
         sym = self._register_type(d)
         self._attributes(d.attributes)
         if not d.is_defined:
@@ -613,8 +649,12 @@ class Resolver:
     def _coclass(self, d: CoClass | RuntimeClass) -> None:
         self._register_type(d)
         self._attributes(d.attributes)
+        if isinstance(d, RuntimeClass) and d.base is not None:
+            self._type(d.base)
         for member in d.interfaces:
             self._attributes(member.attributes)
+            for arg in member.type.args:
+                self._type(arg)
             found = self._lookup_type_symbol(member.type.name)
             if found is None:
                 # widl declares the interface implicitly; say so, but carry on
@@ -681,8 +721,12 @@ class Resolver:
             else:
                 m.value = previous + 1 if previous is not None else None
             previous = m.value
-            # an enumerator is visible to the following ones
-            self._register_value(m.name, m)
+            # an enumerator is visible to the following ones (WinRT: inside its enum only)
+            if d.namespace:
+                self._local_values[m.name] = m
+            else:
+                self._register_value(m.name, m)
+        self._local_values = {}
 
     # ------------------------------------------------------------------ types
 
@@ -690,7 +734,7 @@ class Resolver:
         if isinstance(t, NamedType):
             for arg in t.args:
                 self._type(arg)
-            if t.name in BUILTIN_TYPE_NAMES:
+            if t.name in BUILTIN_TYPE_NAMES or (t.name in self._type_params and not t.args):
                 return
             found = self._lookup_type_symbol(t.name)
             if found is None:
@@ -701,13 +745,13 @@ class Resolver:
             if t.definition is not None:
                 self._tagged_definition(t.definition)
             if t.tag:
-                sym = self.table.tags.get((t.keyword, t.tag)) or self.fallback.tags.get(
-                    (t.keyword, t.tag)
-                )
+                sym = self._lookup_tag_symbol(t.keyword, t.tag)
                 if sym is not None:
                     self._bind(t, sym)
-                elif t.definition is None and t.keyword == "struct":
-                    pass  # an incomplete struct, as in C
+                else:
+                    # `typedef enum E E;` before `enum E {...}`: bound at the end of the run
+                    names = self._scoped_names(t.tag) if self._namespace else [t.tag]
+                    self._pending_tags.append((t, names))
             elif t.definition is not None:
                 t.target = t.definition
         elif isinstance(t, PointerType):
@@ -728,8 +772,32 @@ class Resolver:
         # a fixed dimension must be constant; names of fields/params are for size_is
         self.evaluate(e, what="array dimension")
 
+    def _scoped_names(self, name: str) -> list[str]:
+        """Where *name* may be declared, innermost first: inside namespace ``A.B``
+        the name ``X`` is looked up as ``A.B.X``, ``A.X``, then ``X`` (MIDL 3;
+        widl tries the current namespace and the global one)."""
+        out: list[str] = []
+        ns = self._namespace
+        while ns:
+            out.append(f"{ns}.{name}")
+            ns = ns.rpartition(".")[0]
+        out.append(name)
+        return out
+
     def _lookup_type_symbol(self, name: str) -> Symbol | None:
-        return self.table.types.get(name) or self.fallback.types.get(name)
+        for candidate in self._scoped_names(name) if self._namespace else (name,):
+            sym = self.table.types.get(candidate) or self.fallback.types.get(candidate)
+            if sym is not None:
+                return sym
+        return None
+
+    def _lookup_tag_symbol(self, keyword: str, tag: str) -> Symbol | None:
+        for candidate in self._scoped_names(tag) if self._namespace else (tag,):
+            key = (keyword, candidate)
+            sym = self.table.tags.get(key) or self.fallback.tags.get(key)
+            if sym is not None:
+                return sym
+        return None
 
     def _bind(self, ref: NamedType | TaggedType, sym: Symbol) -> None:
         target = sym.decl
@@ -832,6 +900,9 @@ class Resolver:
                 stack.extend((x.cond, x.then, x.otherwise))
 
     def _lookup_value(self, name: str) -> Const | EnumMember | None:
+        local = self._local_values.get(name)
+        if local is not None:
+            return local
         return self.table.lookup_value(name) or self.fallback.lookup_value(name)
 
     # ------------------------------------------------------------------ uuids and checks

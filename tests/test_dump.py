@@ -199,6 +199,7 @@ def test_dump_json_interface_contract() -> None:
         "tag": "tagSTATE",
         "typedef": "STATE",
         "members": [{"name": "S_ON", "value": 1}, {"name": "S_OFF", "value": 2}],
+        "namespace": None,
     }
     assert foo == {
         "kind": "interface",
@@ -207,6 +208,9 @@ def test_dump_json_interface_contract() -> None:
         "uuid": "0e3b2ab4-0a88-11d2-9b06-00c04fb1799a",
         "base": "IUnknown",
         "attributes": ["object", "uuid", "dual"],
+        "namespace": None,
+        "type_params": [],
+        "requires": [],
         "methods": [
             {
                 "name": "Name",
