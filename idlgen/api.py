@@ -141,20 +141,23 @@ class GenerateResult:
         return self.render.files
 
 
-def emit_targets() -> list[str]:
+def emit_targets(wanted: Collection[str] | None = None) -> list[str]:
     """The output kinds ``emit`` accepts: the generator's own and the registered ones.
 
-    Registers idlgen's own extra targets (``"tests"``, the conformance suite) first.
+    idlgen's own extra targets (``"tests"``, the conformance suite) are
+    registered first, unless every kind in *wanted* is already known (that
+    import is skipped when only stubs and events are asked for).
     """
     codegen = importlib.import_module("idlgen.codegen")
-    try:
-        from idlgen import conformance_gen
-    except ImportError:  # pragma: no cover - a partial installation
-        pass
-    else:
-        conformance_gen.register()
     builtin: tuple[str, ...] = getattr(codegen, "BUILTIN_TARGETS", DEFAULT_EMIT)
     extra: dict[str, object] = getattr(codegen, "EMITTERS", {})
+    if wanted is None or any(w not in builtin and w not in extra for w in wanted):
+        try:
+            from idlgen import conformance_gen
+        except ImportError:  # pragma: no cover - a partial installation
+            pass
+        else:
+            conformance_gen.register()
     return [*builtin, *(name for name in extra if name not in builtin)]
 
 
@@ -191,7 +194,7 @@ def render_details(
     paths = _source_list(sources)
     if package is not None and len(paths) > 1:
         raise ValueError("package can only be given with a single source file")
-    known = emit_targets()
+    known = emit_targets(emit)
     unknown = [e for e in emit if e not in known]
     if unknown:
         raise ValueError(

@@ -184,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
 
     from idlgen import api
 
-    known = api.emit_targets()
+    known = api.emit_targets(emit)
     unknown = [e for e in emit if e not in known]
     if unknown:
         where = "--emit" if args.emit is not None else "[tool.idlgen] emit"
