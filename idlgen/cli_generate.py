@@ -17,7 +17,14 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from idlgen.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, add_input_options
-from idlgen.config import Config, ConfigError, find_config, load_config, parse_emit
+from idlgen.config import (
+    Config,
+    ConfigError,
+    find_config,
+    load_config,
+    parse_emit,
+    valid_package_name,
+)
 from idlgen.diagnostics import CompileError, Diagnostic, Severity, SourceCache, Span
 from idlgen.diagnostics import format_diagnostic as _format
 
@@ -157,10 +164,11 @@ def run(args: argparse.Namespace) -> int:
         return _usage("no output directory (give -o DIR or set 'output' in [tool.idlgen])")
     package = args.package or (config.package if config else None)
     if package is not None:
-        if not all(part.isidentifier() for part in package.split(".")):
-            return _usage(f"--package: '{package}' is not a valid Python package name")
+        where = "--package" if args.package else "[tool.idlgen] package"
+        if not valid_package_name(package):
+            return _usage(f"{where}: '{package}' is not a valid Python package name")
         if len(sources) > 1:
-            return _usage("--package needs exactly one input file")
+            return _usage(f"{where} needs exactly one input file")
     if args.emit is not None:
         emit = parse_emit(args.emit)
         if not emit:

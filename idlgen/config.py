@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import difflib
 import glob
+import keyword
 import os
 import re
 import tomllib
@@ -177,7 +178,7 @@ def parse_table(
             cfg.output = str(root / _string(value, key, fail))
         elif key == "package":
             name = _string(value, key, fail)
-            if not all(part.isidentifier() for part in name.split(".")):
+            if not valid_package_name(name):
                 raise fail(key, f"'{name}' is not a valid Python package name")
             cfg.package = name
         elif key == "emit":
@@ -185,6 +186,11 @@ def parse_table(
             if not cfg.emit:
                 raise fail(key, "must name at least one output kind")
     return cfg
+
+
+def valid_package_name(name: str) -> bool:
+    """True for a dotted Python package name whose parts are identifiers, not keywords."""
+    return all(part.isidentifier() and not keyword.iskeyword(part) for part in name.split("."))
 
 
 def parse_emit(value: str | list[str]) -> list[str]:

@@ -97,6 +97,7 @@ def test_found_from_a_subdirectory_upwards_nearest_first(tmp_path: Path) -> None
         ('include-dir = [""]', "include-dir: has an empty string"),
         ("builtin-include = 'no'", "builtin-include: must be true or false, not a string"),
         ('package = "not-valid"', "package: 'not-valid' is not a valid Python package name"),
+        ('package = "a.class"', "package: 'a.class' is not a valid Python package name"),
         ('define = ["1BAD=2"]', "define: '1BAD' is not a macro name"),
         ("define = { X = true }", "define: value of 'X' must be a string or an integer"),
         ('undefine = ["A B"]', "undefine: 'A B' is not a macro name"),
