@@ -189,7 +189,7 @@ def render_details(
     :class:`CompileError` carries all problems at once.  A *package* with more
     than one source or an unknown *emit* kind raise ValueError.
     """
-    from idlgen.codegen import render_package  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    from idlgen.codegen import render_package
 
     paths = _source_list(sources)
     if package is not None and len(paths) > 1:
