@@ -31,6 +31,7 @@ re-declare their symbols.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -234,6 +235,8 @@ class Resolver:
         self.table = SymbolTable()
         self.fallback = SymbolTable()
         self._visited: set[int] = set()
+        self._visited_paths: set[str] = set()
+        self._realpaths: dict[str, str] = {}
         self._seen_bodies: set[int] = set()
         self._forward_refs: list[tuple[NamedType | TaggedType, Symbol]] = []
         self._pending_tags: list[tuple[TaggedType, list[str]]] = []
@@ -258,6 +261,7 @@ class Resolver:
         self.table = SymbolTable()
         self.fallback = SymbolTable()
         self._visited = set()
+        self._visited_paths = set()
         self._seen_bodies = set()
         self._forward_refs = []
         self._pending_tags = []
@@ -282,6 +286,12 @@ class Resolver:
         if key in self._visited:
             return
         self._visited.add(key)
+        # one file read twice (as a main file and, through another main file's imports,
+        # as an imported one) is still one file: walk the first copy met only
+        real = self._realpath(f.path)
+        if real in self._visited_paths:
+            return
+        self._visited_paths.add(real)
         state = self._files.setdefault(key, _FileState())
         saved = (self._checking, self._in_library, self._current_file)
         self._checking, self._in_library, self._current_file = check, False, f.path
@@ -294,6 +304,16 @@ class Resolver:
                 state.resolved = True
         finally:
             self._checking, self._in_library, self._current_file = saved
+
+    def _realpath(self, path: str) -> str:
+        real = self._realpaths.get(path)
+        if real is None:
+            try:
+                real = os.path.realpath(path) if path else path
+            except (OSError, ValueError):
+                real = path
+            self._realpaths[path] = real
+        return real
 
     # ------------------------------------------------------------------ declaring
 

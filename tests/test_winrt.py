@@ -273,6 +273,24 @@ def test_winrt_corpus_file_checks_clean(rel: str) -> None:
 
 
 @needs_corpus
+@pytest.mark.parametrize(
+    "files",
+    [
+        ["include/windows.ui.input.idl", "include/windows.ui.core.idl"],
+        ["include/windows.ui.core.idl", "include/windows.ui.input.idl"],
+    ],
+)
+def test_main_files_that_import_each_other_check_in_one_call(files: list[str]) -> None:
+    # each is a main file and, through the other's imports, an imported file: one file still
+    _program, diags = api.check(
+        [CORPUS / f for f in files],
+        include_dirs=[CORPUS / "include", CORPUS / "crt"],
+        defines={"BOOL": "WINBOOL"},
+    )
+    assert [d.message for d in diags if d.is_error] == []
+
+
+@needs_corpus
 def test_all_95_winrt_files_are_listed() -> None:
     assert len(WINRT_FILES) == 95
 
