@@ -219,6 +219,14 @@ class MethodView:
     params: list[ParamView]
     returns: str
     doc: str | None
+    #: "override" when it redefines an inherited member with another signature
+    ignore: str | None = None
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """What decides whether two definitions of the name are the same."""
+        params = tuple((p.annotation, p.default is not None) for p in self.params)
+        return ("method", params, self.returns)
 
 
 @dataclass
@@ -231,6 +239,12 @@ class PropertyView:
     setter_annotation: str | None
     readable: bool
     doc: str | None
+    ignore: str | None = None
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """What decides whether two definitions of the name are the same."""
+        return ("property", self.annotation, self.setter_annotation, self.readable)
 
 
 @dataclass
@@ -817,6 +831,9 @@ class _Builder:
             elif isinstance(d, CoClass) and id(d) in self.classes:
                 self._coclass(d)
         self._order_interfaces()
+        self._mark_overrides()
+        for co in self.modules["coclasses"].coclasses:
+            co.type_ignore = self._conflicting_members(co.bases[1:])
         for mod in self.modules.values():
             if mod.hresults:
                 mod.imports.runtime.add("register_hresult_names")
@@ -1069,7 +1086,6 @@ class _Builder:
             default_interface,
             default_source,
         )
-        view.type_ignore = self._conflicting_members(iface_decls)
         mod.coclasses.append(view)
         mod.exports.append(sym.name)
 
@@ -1084,27 +1100,81 @@ class _Builder:
             cur = cur.base_interface
         return False
 
-    def _conflicting_members(self, decls: list[Declaration]) -> bool:
-        """True when two unrelated interfaces of a coclass declare the same member name."""
-        owners: dict[str, int] = {}
-        for d in decls:
-            chain: list[Declaration] = []
-            cur: Declaration | None = d
-            seen: set[int] = set()
-            while cur is not None and id(cur) not in seen and id(cur) in self.classes:
-                seen.add(id(cur))
-                chain.append(cur)
-                cur = cur.base_interface if isinstance(cur, Interface) else None
-            for c in chain:
-                names = (
-                    [m.name for m in c.methods] if isinstance(c, Interface | DispInterface) else []
-                )
-                if isinstance(c, DispInterface):
-                    names += [f.name for f in c.properties if f.name]
-                for n in set(names):
-                    prev = owners.setdefault(n, id(c))
-                    if prev != id(c):
-                        return True
+    def _all_items(self, name: str) -> dict[str, MethodView | PropertyView]:
+        """The members of generated interface *name*, inherited ones included."""
+        by_name = {v.name: v for v in self.modules["interfaces"].interfaces}
+        chain: list[InterfaceView] = []
+        cur = by_name.get(name)
+        while cur is not None and cur not in chain:
+            chain.append(cur)
+            cur = by_name.get(cur.bases[0]) if cur.bases else None
+        items: dict[str, MethodView | PropertyView] = {}
+        for view in reversed(chain):
+            for item in view.items:
+                items[item.name] = item
+        return items
+
+    def _conflicting_members(self, bases: list[str]) -> bool:
+        """True when two bases of a coclass define a member name differently."""
+        seen: dict[str, tuple[object, ...]] = {}
+        for base in bases:
+            for name, item in self._all_items(base).items():
+                if seen.setdefault(name, item.key) != item.key:
+                    return True
+        return False
+
+    def _mark_overrides(self) -> None:
+        """Flag members that redefine an inherited one with another signature (C++ overloads)."""
+        by_name = {v.name: v for v in self.modules["interfaces"].interfaces}
+        for view in self.modules["interfaces"].interfaces:
+            if not view.bases or view.bases[0] not in by_name:
+                continue
+            ancestors: list[InterfaceView] = []
+            cur = by_name.get(view.bases[0])
+            while cur is not None and cur not in ancestors:
+                ancestors.append(cur)
+                cur = by_name.get(cur.bases[0]) if cur.bases else None
+            for item in view.items:
+                # mypy checks an override against every base that defines the name
+                olds = [i for a in ancestors for i in a.items if i.name == item.name]
+                if any(not self._compatible(old, item) for old in olds):
+                    item.ignore = "override"
+
+    def _subclass(self, new: str, old: str) -> bool:
+        """True when annotation *new* is *old* or a generated interface derived from it."""
+        by_name = {v.name: v for v in self.modules["interfaces"].interfaces}
+        seen: set[str] = set()
+        while new not in seen:
+            if new == old:
+                return True
+            seen.add(new)
+            view = by_name.get(new)
+            if view is None or not view.bases:
+                return False
+            new = view.bases[0]
+        return False
+
+    def _compatible(self, old: MethodView | PropertyView, new: MethodView | PropertyView) -> bool:
+        """Whether mypy accepts *new* as an override of *old* (a conservative judgement)."""
+        if isinstance(old, MethodView) and isinstance(new, MethodView):
+            if old.key[1] != new.key[1]:
+                return False
+            if old.returns == new.returns:
+                return True
+            olds, news = _tuple_items(old.returns), _tuple_items(new.returns)
+            return len(olds) == len(news) and all(
+                self._subclass(n, o) for n, o in zip(news, olds, strict=True)
+            )
+        if isinstance(old, PropertyView) and isinstance(new, PropertyView):
+            if old.key == new.key:
+                return True
+            return (
+                not old.setter_annotation
+                and not new.setter_annotation
+                and old.readable
+                and new.readable
+                and self._subclass(new.annotation, old.annotation)
+            )
         return False
 
     def _order_interfaces(self) -> None:
@@ -1127,6 +1197,23 @@ class _Builder:
         for v in mod.interfaces:
             visit(v, set())
         mod.interfaces = out
+
+
+def _tuple_items(annotation: str) -> list[str]:
+    """``tuple[A, B]`` -> ``[A, B]`` (top-level commas only); anything else -> ``[annotation]``."""
+    if not (annotation.startswith("tuple[") and annotation.endswith("]")):
+        return [annotation]
+    items, depth, cur = [], 0, ""
+    for ch in annotation[6:-1]:
+        if ch == "," and depth == 0:
+            items.append(cur.strip())
+            cur = ""
+            continue
+        depth += ch == "["
+        depth -= ch == "]"
+        cur += ch
+    items.append(cur.strip())
+    return items
 
 
 def _optional(annotation: str) -> str:
