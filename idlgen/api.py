@@ -141,24 +141,46 @@ class GenerateResult:
         return self.render.files
 
 
+#: Extra emit kinds idlgen provides itself, with the module that registers each.
+OWN_EMITTERS: dict[str, str] = {"tests": "idlgen.conformance_gen"}
+
+#: Why one of :data:`OWN_EMITTERS` could not be registered (e.g. pytest missing).
+EMITTER_PROBLEMS: dict[str, str] = {}
+
+
 def emit_targets(wanted: Collection[str] | None = None) -> list[str]:
     """The output kinds ``emit`` accepts: the generator's own and the registered ones.
 
-    idlgen's own extra targets (``"tests"``, the conformance suite) are
-    registered first, unless every kind in *wanted* is already known (that
-    import is skipped when only stubs and events are asked for).
+    idlgen's own extra targets (:data:`OWN_EMITTERS`: ``"tests"``, the
+    conformance suite) are registered first when *wanted* asks for them (or is
+    None); a target that cannot be registered is left out and the reason kept
+    in :data:`EMITTER_PROBLEMS`.
     """
     codegen = importlib.import_module("idlgen.codegen")
     builtin: tuple[str, ...] = getattr(codegen, "BUILTIN_TARGETS", DEFAULT_EMIT)
     extra: dict[str, object] = getattr(codegen, "EMITTERS", {})
-    if wanted is None or any(w not in builtin and w not in extra for w in wanted):
+    for name, module in OWN_EMITTERS.items():
+        if name in builtin or name in extra or (wanted is not None and name not in wanted):
+            continue
         try:
-            from idlgen import conformance_gen
-        except ImportError:  # pragma: no cover - a partial installation
-            pass
+            importlib.import_module(module).register()
+        except ImportError as exc:
+            EMITTER_PROBLEMS[name] = f"{exc} (install it, e.g. pip install 'idlgen[test]')"
         else:
-            conformance_gen.register()
+            EMITTER_PROBLEMS.pop(name, None)
     return [*builtin, *(name for name in extra if name not in builtin)]
+
+
+def unknown_emit_message(unknown: Sequence[str], known: Sequence[str]) -> str:
+    """Explain why the emit kinds *unknown* cannot be used."""
+    parts = []
+    for name in unknown:
+        problem = EMITTER_PROBLEMS.get(name)
+        if problem:
+            parts.append(f"output kind '{name}' is not available: {problem}")
+        else:
+            parts.append(f"unknown output kind '{name}'")
+    return "; ".join(parts) + f" (known: {', '.join(known)})"
 
 
 def _source_list(
@@ -197,9 +219,7 @@ def render_details(
     known = emit_targets(emit)
     unknown = [e for e in emit if e not in known]
     if unknown:
-        raise ValueError(
-            f"unknown output kind(s) {', '.join(map(repr, unknown))}; known: {', '.join(known)}"
-        )
+        raise ValueError(unknown_emit_message(unknown, known))
     ops = [*_macro_ops(defines, undefines), *macro_ops]
     diagnostics: list[Diagnostic] = []
     files: dict[str, str] = {}

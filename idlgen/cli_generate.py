@@ -196,10 +196,7 @@ def run(args: argparse.Namespace) -> int:
     unknown = [e for e in emit if e not in known]
     if unknown:
         where = "--emit" if args.emit is not None else "[tool.idlgen] emit"
-        return _usage(
-            f"{where}: unknown output kind {', '.join(map(repr, unknown))} "
-            f"(known: {', '.join(known)})"
-        )
+        return _usage(f"{where}: {api.unknown_emit_message(unknown, known)}")
     progress = _Progress(sys.stderr) if (not quiet and sys.stderr.isatty()) else None
     try:
         result = api.generate(

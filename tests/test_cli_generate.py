@@ -398,6 +398,18 @@ def test_usage_errors_exit_2(
     assert not (tmp_path / "out").exists()
 
 
+def test_emit_target_that_cannot_be_loaded_says_why(
+    fake: Fake, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    del sys.modules["idlgen.codegen"].BUILTIN_TARGETS  # type: ignore[attr-defined]
+    monkeypatch.setitem(api.OWN_EMITTERS, "tests", "idlgen.no_such_module")
+    src = idl(tmp_path, "demo.idl")
+    code, _, err = run(capsys, str(src), "-o", "out", "--emit", "stubs,tests")
+    assert code == 2
+    assert "--emit: output kind 'tests' is not available: No module named" in err
+    assert "known: stubs, events" in err
+
+
 def test_help_lists_every_option(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["generate", "--help"]) == 0
     text = capsys.readouterr().out
