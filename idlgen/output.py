@@ -306,6 +306,9 @@ def _apply(plan: list[_Planned], out: str) -> None:
         raise OutputError(
             [_error(current, f"cannot write: {reason}; the output directory was left unchanged")]
         ) from exc
+    except BaseException:  # e.g. KeyboardInterrupt: undo, then let it through
+        _rollback(done, created_dirs, default_mode)
+        raise
 
 
 def _makedirs(path: str, created: list[str]) -> None:

@@ -277,3 +277,24 @@ def test_obsolete_by_source_name_only_for_our_sources_and_not_deep(tmp_path: Pat
     report = write_output(FILES, out, sources=["idl/demo.idl"])
     assert report.removed == ["demo_conformance/test_demo.py"]
     assert theirs.exists() and deep.exists() and not ours.exists()
+
+
+def test_interrupt_midway_also_restores_previous_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    write_output(FILES, out)
+    before = snapshot(out)
+    real_replace = os.replace
+
+    def interrupted(src: str, dst: str) -> None:
+        if dst.endswith("py.typed"):
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(output.os, "replace", interrupted)
+    changed = {k: v + "# v2\n" for k, v in FILES.items()}
+    with pytest.raises(KeyboardInterrupt):
+        write_output(changed, out)
+    monkeypatch.setattr(output.os, "replace", real_replace)
+    assert snapshot(out) == before
