@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib
 import json
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -506,3 +511,168 @@ def test_deterministic_across_hash_seeds(example: dict[str, str]) -> None:
     assert proc.returncode == 0, proc.stderr
     here = {k: hashlib.sha256(v.encode()).hexdigest() for k, v in example.items()}
     assert json.loads(proc.stdout) == here
+
+
+# --------------------------------------------------------------------------- using the package
+
+
+@pytest.fixture(scope="module")
+def example_dir(tmp_path_factory: pytest.TempPathFactory, example: dict[str, str]) -> Path:
+    root = tmp_path_factory.mktemp("generated")
+    for rel, text in example.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def test_generated_package_passes_mypy_strict(example_dir: Path, tmp_path: Path) -> None:
+    usage = example_dir / "usage_check.py"
+    usage.write_text(
+        "from msgrpriv import DMsgrSessionEvents, IMsgrSession, SESSION_STATE, SS_READY\n"
+        "from idlgen.runtime import ByRef\n\n\n"
+        "class Sink(DMsgrSessionEvents):\n"
+        "    def OnStateChanged(self, prevState: SESSION_STATE) -> None:\n"
+        "        print(prevState is SS_READY)\n\n"
+        "    def BeforeAppLaunch(self, pfEnableDefault: ByRef[bool]) -> None:\n"
+        "        pfEnableDefault.value = False\n\n\n"
+        "def state(session: IMsgrSession) -> SESSION_STATE:\n"
+        "    return session.State\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [
+            *(sys.executable, "-m", "mypy", "--strict", "--no-error-summary"),
+            *("--cache-dir", str(tmp_path / "cache"), "msgrpriv", "usage_check.py"),
+        ],
+        cwd=example_dir,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
+def msgr(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    """The example's package, generated under another name and imported."""
+    name = "msgrpriv_codegen_test"
+    root = tmp_path_factory.mktemp("importable")
+    for rel, text in codegen.render_package(parse(EXAMPLE), package=name).items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    sys.path.insert(0, str(root))
+    try:
+        yield importlib.import_module(name)
+    finally:
+        sys.path.remove(str(root))
+        for mod in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+            del sys.modules[mod]
+
+
+def _session_class(msgr: ModuleType) -> type[Any]:
+    class Session(msgr.MsgrSession):  # type: ignore[misc,name-defined]
+        def __init__(self) -> None:
+            super().__init__()
+            self.app = ""
+            self.invited: list[str] = []
+
+        @property
+        def Application(self) -> str:
+            return self.app
+
+        @Application.setter
+        def Application(self, pbstrAppGUID: str) -> None:
+            self.app = pbstrAppGUID
+
+        @property
+        def State(self) -> Any:
+            return msgr.SS_READY
+
+        def Invite(self, pUser: Any, bstrAppData: str) -> None:
+            self.invited.append(bstrAppData)
+
+        def Decline(self, bstrAppData: str) -> None: ...
+        def Cancel(self, hr: int, bstrAppData: str) -> None: ...
+        def Accept(self, bstrAppData: str) -> None: ...
+        def SendContextData(self, bstrData: str) -> None: ...
+        def RequestChallenge(self, lCookie: int) -> None: ...
+        def SendResponse(self, bstrAppStrId: str, bstrResponse: str, lCookie: int) -> None: ...
+
+        RemoteAddress = SessionID = ContextData = property(lambda self: "")
+        ApplicationName = ApplicationURL = User = property(lambda self: "")
+        Flags = property(lambda self: msgr.SF_INVITER)
+        Status = property(lambda self: msgr.LOCK_UNLOCKED)
+
+        @property
+        def LocalAddress(self) -> str:
+            return "127.0.0.1"
+
+        @LocalAddress.setter
+        def LocalAddress(self, pbstrLocalAddress: str) -> None: ...
+
+    return Session
+
+
+def test_implementation_is_checked_and_dispatches(msgr: ModuleType) -> None:
+    from idlgen.runtime import (
+        DISPATCH_METHOD,
+        DISPATCH_PROPERTYGET,
+        DISPATCH_PROPERTYPUT,
+        COMError,
+    )
+
+    class Incomplete(msgr.MsgrSession):  # type: ignore[misc,name-defined]
+        def Invite(self, pUser: Any, bstrAppData: str) -> None: ...
+
+    with pytest.raises(TypeError, match="abstract") as info:
+        Incomplete()
+    named = set(re.findall(r"\w+", str(info.value)))
+    assert {"SendContextData", "Application", "Status"} <= named and "Invite" not in named
+    session = _session_class(msgr)()
+    assert session.QueryInterface(msgr.IMsgrLock) is session
+    assert session.QueryInterface(msgr.IMsgrSession.IID) is session
+    session.Invoke(0, DISPATCH_PROPERTYPUT, ["{app}"])  # Application, DISPID 0
+    assert session.Invoke(0, DISPATCH_PROPERTYGET) == "{app}"
+    session.Invoke(2, DISPATCH_METHOD, [None, "data"])  # Invite
+    assert session.invited == ["data"]
+    assert session.GetIDsOfNames("SendContextData") == [14]
+    with pytest.raises(COMError) as err:
+        session.Invoke(1, DISPATCH_PROPERTYPUT, [msgr.SS_CONNECTED])  # State is read-only
+    assert err.value.hresult == 0x80020003
+    with pytest.raises(AttributeError):
+        session.State = msgr.SS_CONNECTED
+
+
+def test_sink_receives_fired_events(msgr: ModuleType) -> None:
+    from idlgen.runtime import DISPATCH_METHOD, ByRef, COMError
+
+    class Sink(msgr.DMsgrSessionEvents):  # type: ignore[misc,name-defined]
+        def __init__(self) -> None:
+            super().__init__()
+            self.states: list[Any] = []
+
+        def OnStateChanged(self, prevState: Any) -> None:
+            self.states.append(prevState)
+
+        def BeforeAppLaunch(self, pfEnableDefault: ByRef[bool]) -> None:
+            pfEnableDefault.value = False
+
+    session = _session_class(msgr)()
+    sink = Sink()
+    point = session.FindConnectionPoint(msgr.DMsgrSessionEvents)
+    cookie = point.Advise(sink)
+    session.fire_event(msgr.DMsgrSessionEvents, "OnStateChanged", msgr.SS_INVITATION)
+    flag = ByRef(True)
+    session.fire_event(msgr.DMsgrSessionEvents, "BeforeAppLaunch", flag)
+    assert sink.states == [msgr.SS_INVITATION] and flag.value is False
+    sink.Invoke(103, DISPATCH_METHOD, [msgr.SS_READY])  # OnStateChanged by DISPID
+    assert sink.states[-1] == msgr.SS_READY
+    sink.Invoke(104, DISPATCH_METHOD, ["app", "url"])  # not overridden: a no-op
+    with pytest.raises(COMError) as err:
+        sink.Invoke(99, DISPATCH_METHOD, [])
+    assert err.value.hresult == 0x80020003
+    point.Unadvise(cookie)
+    assert str(COMError(msgr.SR_INVITED_SELF)).startswith("0x81000613 SR_INVITED_SELF")
