@@ -503,8 +503,8 @@ class _HeaderParser:
                     params = params[1:]
                 else:
                     self.problem(j, f"{fact.name}.{mname}: first parameter is not This")
-                if params and params[-1] == "__ret" and ret.rstrip().endswith("*"):
-                    params = params[:-1]  # aggregate return, passed by pointer in C
+                if params and params[0] == "__ret" and ret.rstrip().endswith("*"):
+                    params = params[1:]  # aggregate return value, passed by pointer in C
                 fact.methods.append(MethodFact(mname, tuple(params), owner))
             elif (
                 line.strip()
