@@ -575,6 +575,12 @@ class Resolver:
         elif isinstance(d, Declare):
             for inst in d.instantiations:
                 self._type(inst)
+                if not inst.args and not getattr(inst.target, "type_params", True):
+                    self.sink.error(
+                        inst.span,
+                        f"'{inst.name}' in a declare block is not an instantiation "
+                        "of a parameterised interface or delegate",
+                    )
         elif isinstance(d, CppQuote | Pragma):
             pass
 
@@ -623,6 +629,7 @@ class Resolver:
                     self.sink.error(d.base.span, f"interface '{d.name}' inherits from itself")
                 else:
                     self._bind(d.base, found)
+                    self._check_type_args(d.base)
         for item in d.body:
             if isinstance(item, Method):
                 self._method(item)
@@ -671,6 +678,13 @@ class Resolver:
         self._attributes(d.attributes)
         if isinstance(d, RuntimeClass) and d.base is not None:
             self._type(d.base)
+            base = d.base.target
+            if base is not None and not isinstance(base, RuntimeClass):
+                self.sink.error(
+                    d.base.span,
+                    f"base of runtimeclass '{d.name}' is not a runtimeclass: "
+                    f"'{d.base.name}' is {_a(describe(base))}",
+                )
         for member in d.interfaces:
             self._attributes(member.attributes)
             for arg in member.type.args:
@@ -686,6 +700,14 @@ class Resolver:
                     )
             else:
                 self._bind(member.type, found)
+                self._check_type_args(member.type)
+                target = member.type.target
+                if isinstance(d, RuntimeClass) and not isinstance(target, Interface | None):
+                    self.sink.error(
+                        member.type.span,
+                        f"'{member.type.name}' of runtimeclass '{d.name}' is not an interface "
+                        f"(it is {_a(describe(target))})",
+                    )
         if is_defined(d):
             self._note_uuid(d)
 
@@ -761,6 +783,7 @@ class Resolver:
                 self._unknown(t, "type")
             else:
                 self._bind(t, found)
+                self._check_type_args(t)
         elif isinstance(t, TaggedType):
             if t.definition is not None:
                 self._tagged_definition(t.definition)
@@ -803,6 +826,30 @@ class Resolver:
             ns = ns.rpartition(".")[0]
         out.append(name)
         return out
+
+    def _check_type_args(self, t: NamedType) -> None:
+        """A parameterised interface or delegate is used with as many type arguments as it
+        has parameters; anything else with none."""
+        target = t.target
+        params = target.type_params if isinstance(target, Interface | Delegate) else []
+        if t.args and not params:
+            self.sink.error(
+                t.span,
+                f"{describe(target)} '{t.name}' is not parameterised but is given "
+                f"{_plural(len(t.args), 'type argument')}",
+            )
+        elif params and not t.args:
+            self.sink.error(
+                t.span,
+                f"parameterised {describe(target)} '{t.name}' is used without type arguments "
+                f"(it takes {_plural(len(params), 'type argument')}: <{', '.join(params)}>)",
+            )
+        elif params and len(params) != len(t.args):
+            self.sink.error(
+                t.span,
+                f"parameterised {describe(target)} '{t.name}' takes "
+                f"{_plural(len(params), 'type argument')}, {len(t.args)} given",
+            )
 
     def _lookup_type_symbol(self, name: str) -> Symbol | None:
         for candidate in self._scoped_names(name) if self._namespace else (name,):
@@ -852,6 +899,8 @@ class Resolver:
 
     def _attributes(self, attrs: list[Attribute]) -> None:
         for a in attrs:
+            if a.name == "contract" and a.args and isinstance(a.args[0], NameExpr):
+                self._contract(a.args[0])
             for arg in a.args:
                 if isinstance(arg, TypeRef):
                     self._type(arg)
@@ -859,6 +908,19 @@ class Resolver:
                     self._expr_types(arg)
                     if a.name in _EVALUATED_ATTRIBUTES:
                         self.evaluate(arg, what=f"argument of [{a.name}]")
+
+    def _contract(self, e: NameExpr) -> None:
+        """``[contract(Name, version)]``: Name must be an apicontract (as in widl)."""
+        found = self._lookup_type_symbol(e.name)
+        if found is None:
+            self._unknown(NamedType(e.name, span=e.span), "apicontract")
+            return
+        target = found.decl
+        if isinstance(target, Declaration) and not isinstance(target, ApiContract):
+            self.sink.error(
+                e.span,
+                f"'{e.name}' in [contract] is not an apicontract: it is {_a(describe(target))}",
+            )
 
     def _expr_types(self, e: Expr) -> None:
         """Bind the types named inside an expression (casts, sizeof)."""
@@ -1130,6 +1192,15 @@ class _NotConstant(Exception):
 def _copy_param(p: Param, *, exclude: tuple[str, ...]) -> Param:
     attrs = [a for a in p.attributes if a.name not in exclude]
     return Param(p.name, p.type, attributes=attrs, span=p.span)
+
+
+def _a(noun: str) -> str:
+    """*noun* with its indefinite article."""
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _decl_file(d: Declaration) -> str:

@@ -262,6 +262,45 @@ def test_type_parameters_are_scoped_to_their_declaration(tmp_path: Path) -> None
     assert errors == ["unknown type 'T'"]
 
 
+# --------------------------------------------------------------------------- diagnostics
+
+DIAGNOSTICS_IDL = """typedef long HRESULT;
+namespace N {
+    [contractversion(1.0)] apicontract C {}
+    [uuid(11111111-2222-3333-4444-000000000001)] interface IBase { HRESULT F(); }
+    [uuid(11111111-2222-3333-4444-000000000002)] interface IBox<T> { HRESULT Get([out] T *v); }
+    [contract(N.C, 1.0), uuid(11111111-2222-3333-4444-000000000003)]
+    interface IUse {
+        HRESULT A([in] IBox<int, int> *x);
+        HRESULT B([in] IBox *x);
+        HRESULT D([in] IBase<int> *x);
+    }
+    [contract(N.NoSuch, 1.0)] runtimeclass R { [default] interface IBox<int>; }
+    [contract(N.IBase, 1.0)] runtimeclass S : N.IBase { [default] interface C; }
+    declare { interface IBase; interface IBox<int>; }
+}
+"""
+
+
+def test_winrt_diagnostics(tmp_path: Path) -> None:
+    path = tmp_path / "bad.idl"
+    path.write_text(DIAGNOSTICS_IDL, encoding="utf-8")
+    _program, diags = api.check([path], builtin_include=False)
+    got = [f"{d.span.line}:{d.span.column}: {d.message}" for d in diags if d.is_error]
+    assert got == [
+        "8:24: parameterised interface 'IBox' takes 1 type argument, 2 given",
+        "9:24: parameterised interface 'IBox' is used without type arguments "
+        "(it takes 1 type argument: <T>)",
+        "10:24: interface 'IBase' is not parameterised but is given 1 type argument",
+        "12:15: unknown apicontract 'N.NoSuch'",
+        "13:15: 'N.IBase' in [contract] is not an apicontract: it is an interface",
+        "13:49: base of runtimeclass 'S' is not a runtimeclass: 'N.IBase' is an interface",
+        "13:77: 'C' of runtimeclass 'S' is not an interface (it is an apicontract)",
+        "14:25: 'IBase' in a declare block is not an instantiation of a parameterised "
+        "interface or delegate",
+    ]
+
+
 # --------------------------------------------------------------------------- the winrt corpus
 
 
