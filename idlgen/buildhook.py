@@ -165,7 +165,11 @@ class IdlgenBuildHook(BuildHookInterface[BuilderConfig]):
         if self.target_name == "sdist" and not settings.sdist:
             return
         self._tmpdir = tempfile.mkdtemp(prefix="idlgen-build-")
-        files = generate_into(settings, self._tmpdir)
+        try:
+            files = generate_into(settings, self._tmpdir)
+        except BaseException:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            raise
         force_include: dict[str, str] = build_data.setdefault("force_include", {})
         for rel in sorted(files):
             source = os.path.join(self._tmpdir, *rel.split("/"))

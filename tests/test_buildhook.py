@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import types
 import zipfile
 from collections.abc import Collection, Iterator
@@ -185,13 +186,19 @@ def test_editable_wheel_gets_the_generated_files(fake_codegen: None, tmp_path: P
     assert "greeter/__init__.py" in zip_names(wheel)
 
 
-def test_idl_errors_fail_the_build_with_diagnostics(fake_codegen: None, tmp_path: Path) -> None:
+def test_idl_errors_fail_the_build_with_diagnostics(
+    fake_codegen: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     project = copy_example(tmp_path)
     idl = project / "idl" / "Greeter.idl"
     idl.write_text(idl.read_text().replace("HRESULT Greet(", "HRESULT Greet(((", 1))
     with pytest.raises(IdlgenBuildError) as info:
         build(project, "wheel", tmp_path / "dist")
     assert f"{idl}:" in str(info.value) and ": error: " in str(info.value)
+    assert list(scratch.iterdir()) == []  # the hook's temporary folder is gone
     assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").glob("*.whl"))
 
 
