@@ -34,8 +34,10 @@ from __future__ import annotations
 import uuid
 
 from idlgen.model import (
+    ApiContract,
     BaseType,
     Declaration,
+    Declare,
     Delegate,
     Enum,
     Interface,
@@ -182,6 +184,15 @@ def instantiation_iid(t: NamedType) -> str:
     if not t.args:
         raise SignatureError(f"'{t.name}' is not an instantiation")
     return iid_from_signature(signature(t))
+
+
+def is_winrt_declaration(d: Declaration) -> bool:
+    """True for declarations only the Windows Runtime dialect has: anything in a
+    ``namespace``, runtime classes, delegates, API contracts, ``declare`` blocks and
+    parameterised interfaces."""
+    if d.namespace is not None or isinstance(d, RuntimeClass | Delegate | ApiContract | Declare):
+        return True
+    return isinstance(d, Interface) and bool(d.type_params)
 
 
 # --------------------------------------------------------------------------- widl's C names
