@@ -23,6 +23,17 @@ allows that — but not one of the same file.  Declarations from
 ``importlib("stdole2.tlb")`` form a fallback scope, consulted only when a name
 is found nowhere else.
 
+The Windows Runtime dialect adds namespaces: a declaration inside
+``namespace A.B { }`` is registered as ``A.B.Name``, and a name used there is
+looked up as ``A.B.Name``, ``A.Name``, then ``Name`` (MIDL 3; widl tries the
+current namespace, then the global one); qualified names work the same way.
+The type parameters of a parameterised interface or delegate (``IVector<T>``)
+are in scope inside it only; uses of parameterised types are checked for their
+number of type arguments.  Enumerators of an enum in a namespace are scoped to
+that enum (``Enum.Member``), so two WinRT enums may both have a ``None``.
+A file met twice in one run (as the main file and, through another main file's
+imports, as an imported copy) is walked once.
+
 Imported files are shared between runs (see :mod:`idlgen.frontend`): their
 references are bound the first time they are resolved; later runs only
 re-declare their symbols.
