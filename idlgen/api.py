@@ -186,9 +186,18 @@ def unknown_emit_message(unknown: Sequence[str], known: Sequence[str]) -> str:
 def _source_list(
     sources: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
 ) -> list[str]:
+    """The sources as strings, in order, a file named twice kept once."""
     if isinstance(sources, str | os.PathLike):
         return [os.fspath(sources)]
-    return [os.fspath(s) for s in sources]
+    result: list[str] = []
+    seen: set[str] = set()
+    for s in sources:
+        path = os.fspath(s)
+        key = os.path.normcase(os.path.abspath(path))
+        if key not in seen:
+            seen.add(key)
+            result.append(path)
+    return result
 
 
 def render_details(

@@ -232,6 +232,7 @@ def run(args: argparse.Namespace) -> int:
     read_text = f"read {read} IDL file{'s' if read != 1 else ''}"
     if imported > 0:
         read_text += f" (+{imported} imported)"
+    where = _display(out_dir).rstrip("/\\") + "/"
     if args.check:
         problems = [
             Diagnostic(
@@ -263,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{len(report.stale)} stale, {len(report.missing)} missing, "
                 f"{len(report.obsolete)} obsolete, {len(report.unchanged)} up to date"
             )
-            print(f"idlgen: check: {read_text}; {state} in {seconds:.2f} s")
+            print(f"idlgen: check: {read_text}; {where}: {state}; {seconds:.2f} s")
         return EXIT_ERRORS if problems else EXIT_OK
 
     if not quiet:
@@ -276,7 +277,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"removed {shown(rel)}")
         removed = f", {len(report.removed)} removed" if report.removed else ""
         print(
-            f"idlgen: {read_text}; {len(report.written)} written, "
-            f"{len(report.unchanged)} unchanged{removed} in {_display(out_dir)} in {seconds:.2f} s"
+            f"idlgen: {read_text}; {where}: {len(report.written)} written, "
+            f"{len(report.unchanged)} unchanged{removed}; {seconds:.2f} s"
         )
     return EXIT_OK

@@ -280,7 +280,7 @@ def test_idlgen_generate_without_arguments_in_the_example(tmp_path: Path) -> Non
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert re.search(r"; [1-9]\d* written, 0 unchanged in generated in ", done.stdout), done.stdout
+    assert re.search(r"; generated/: [1-9]\d* written, 0 unchanged; ", done.stdout), done.stdout
     assert (project / "generated" / "greeter" / "coclasses.py").is_file()
     again = subprocess.run(
         [sys.executable, "-m", "idlgen", "generate", "--check"],

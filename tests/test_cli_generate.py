@@ -152,8 +152,8 @@ def test_generate_then_rerun_is_unchanged_and_keeps_mtimes(
         "demo/py.typed",
         "demo/stubs.py",
     ]
-    assert out.startswith("idlgen: read 1 IDL file (+1 imported); 4 written, 0 unchanged in out")
-    assert out.rstrip().endswith(" s") and out.count("\n") == 1
+    assert out.startswith("idlgen: read 1 IDL file (+1 imported); out/: 4 written, 0 unchanged; ")
+    assert re.search(r"; \d+\.\d\d s$", out.rstrip()) and out.count("\n") == 1
     stamp = 1_000_000_000
     for p in (tmp_path / "out").rglob("*.py"):
         os.utime(p, (stamp, stamp))
@@ -174,7 +174,7 @@ def test_check_fresh_stale_and_missing(
     assert run(capsys, str(src), "-o", "out")[0] == 0
     code, out, err = run(capsys, str(src), "-o", "out", "--check")
     assert (code, err) == (0, "")
-    assert "0 stale, 0 missing, 0 obsolete, 4 up to date" in out
+    assert "; out/: 0 stale, 0 missing, 0 obsolete, 4 up to date; " in out
     src.write_text("interface IBar;\n")  # the input changed: __init__.py is stale
     (tmp_path / "out" / "demo" / "events.py").unlink()
     before = snapshot(tmp_path / "out")
@@ -328,6 +328,8 @@ def test_two_inputs_and_a_name_clash(
     assert f"{b}: error: generates 'demo/__init__.py', which '{a}' also generates" in err
     c = idl(tmp_path, "other.idl")
     code, out, _ = run(capsys, str(a), str(c), "-o", "out")
+    assert code == 0 and "read 2 IDL files" in out
+    code, out, _ = run(capsys, str(a), str(c), str(a), "-o", "out")  # a file named twice
     assert code == 0 and "read 2 IDL files" in out
 
 
