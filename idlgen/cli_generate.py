@@ -37,6 +37,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "Generate typed Python packages (stubs, event sinks, tests) from IDL files. "
         "Options not given are read from [tool.idlgen] in the nearest pyproject.toml."
     )
+    parser.epilog = (
+        "exit status: 0 success, 1 errors in the input or output (with --check: stale, "
+        "missing or obsolete files), 2 misuse or an invalid configuration. "
+        "Reference: docs/cli.md."
+    )
     parser.add_argument(
         "files", nargs="*", metavar="FILE", help="IDL files (default: 'sources' of the config)"
     )
