@@ -126,6 +126,16 @@ def build(project: Path, target: str, out: Path) -> Path:
     return Path(next(iter(builder.build(directory=str(out), versions=["standard"]))))
 
 
+def test_hatchling_is_not_needed_outside_the_hook() -> None:
+    code = (
+        "import sys, idlgen, idlgen.api, idlgen.cli, idlgen.cli_generate, idlgen.output, "
+        "idlgen.config; idlgen.generate; "
+        "assert not any(m.split('.')[0] == 'hatchling' for m in sys.modules), 'hatchling'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
 def test_hook_is_registered_through_the_entry_point() -> None:
     from hatchling.plugin.manager import PluginManager
 
