@@ -17,9 +17,10 @@ idlgen = "idlgen.buildhook"``), so a project only needs::
 
 The hook renders the bindings into a temporary directory and adds them to the
 wheel (and the sdist) with ``build_data["force_include"]``; the source tree
-is not touched.  ``output`` is not used by the hook (it belongs to
-``idlgen generate``).  An error in the IDL fails the build with the
-diagnostics in the usual ``path:line:col: error: message`` form.
+is not touched.  ``output`` belongs to ``idlgen generate``: the hook ignores
+it in ``[tool.idlgen]`` and rejects it in its own table.  An error in the
+IDL fails the build with the diagnostics in the usual
+``path:line:col: error: message`` form.
 
 hatchling is imported only here; nothing else in idlgen needs it.
 """
