@@ -20,11 +20,13 @@ from __future__ import annotations
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
 from _shared import CORPUS, find_widl
 from widl_facts import (
+    CORPUS_INCLUDE_DIRS,
     MIN_WIDL_VERSION,
     HeaderFacts,
     WidlRun,
@@ -37,6 +39,7 @@ from widl_facts import (
     parse_header,
     resolve_across,
     run_many,
+    run_widl,
     strip_cpp_quotes,
     widl_version,
 )
@@ -246,7 +249,7 @@ def compare_file(
     from idlgen.model import Interface
 
     f = program.files[0]
-    symbols = program.symbols.get(str(CORPUS / rel))
+    symbols = next(iter(program.symbols.values()), None)  # one main file per program
     decls = dump_json(f, symbols)["declarations"]
     models = {d.name: d for d in defined_declarations(f) if isinstance(d, Interface)}
     counts: Counter[str] = Counter()
@@ -303,6 +306,68 @@ def compare_file(
     for name in ours_values.keys() - widl_values.keys():
         fact("enumerator", False, f"enumerator {name}", "not in widl's header")
     return counts, diffs
+
+
+_SMALL_IDL = """\
+import "oaidl.idl";
+typedef enum tagE { E_A, E_B = 5, E_C, E_D = E_B << 2 } E;
+[object, dual, uuid(7f1c0a3e-2b4d-4c5e-8f60-718293a4b5c6)]
+interface IFoo : IDispatch
+{
+    [propget, id(1)] HRESULT Name([out, retval] BSTR *name);
+    [propput, id(1)] HRESULT Name([in] BSTR name);
+    HRESULT Go([in] long, [out] long *result);
+}
+[uuid(7f1c0a3e-2b4d-4c5e-8f60-718293a4b5c7)]
+library FooLib
+{
+    [uuid(7f1c0a3e-2b4d-4c5e-8f60-718293a4b5c8)] coclass Foo { [default] interface IFoo; }
+    [uuid(7f1c0a3e-2b4d-4c5e-8f60-718293a4b5c9)] dispinterface DFoo { properties: methods: }
+}
+"""
+
+
+def test_compare_file_finds_what_differs(widl: str, tmp_path: Path) -> None:
+    from idlgen.api import check
+
+    for sub in CORPUS_INCLUDE_DIRS:
+        (tmp_path / sub).symlink_to(CORPUS / sub)
+    (tmp_path / "small.idl").write_text(_SMALL_IDL, encoding="utf-8")
+    facts = run_widl(widl, tmp_path, "small.idl", tmp_path / "out").facts
+    assert facts is not None and not facts.problems
+    program, diagnostics = check(
+        [tmp_path / "small.idl"], include_dirs=[tmp_path / d for d in CORPUS_INCLUDE_DIRS]
+    )
+    assert not [d for d in diagnostics if d.is_error]
+    counts, diffs = compare_file("small.idl", facts, program)
+    assert diffs == []
+    assert counts == Counter(
+        {
+            "vtable slot": 10,
+            "enumerator": 4,
+            "interface": 1,
+            "uuid": 1,
+            "base": 1,
+            "coclass": 1,
+            "dispinterface": 1,
+            "library": 1,
+        }
+    )
+    foo = facts.interfaces["IFoo"]
+    assert [m.name for m in foo.own_methods()] == ["get_Name", "put_Name", "Go"]
+    assert foo.own_methods()[2].params == ("a", "result")  # widl names the unnamed one
+    foo.uuid = "00000000-0000-0000-0000-000000000000"
+    foo.methods[8], foo.methods[9] = foo.methods[9], foo.methods[8]
+    facts.enums[0].members[3] = ("E_D", 7)
+    facts.coclasses["Foo"] = facts.libraries["FooLib"]
+    _, diffs = compare_file("small.idl", facts, program)
+    assert sorted(key for _, key, _ in diffs) == [
+        "coclass Foo",
+        "enumerator E_D",
+        "interface IFoo slot 8",
+        "interface IFoo slot 9",
+        "interface IFoo uuid",
+    ]
 
 
 def test_idlgen_matches_widl_on_the_corpus(widl_runs: dict[str, WidlRun]) -> None:
