@@ -27,7 +27,7 @@ import jinja2
 from idlgen import __version__
 from idlgen.diagnostics import NO_SPAN, CompileError, Diagnostic, DiagnosticSink, Severity, Span
 from idlgen.dump import defined_declarations, type_spelling
-from idlgen.format import format_python
+from idlgen.format import LINE_LENGTH, format_python
 from idlgen.frontend import Program
 from idlgen.model import (
     ArrayType,
@@ -75,6 +75,7 @@ from idlgen.pyview import (
     safe_comment,
 )
 from idlgen.resolve import SymbolTable, evaluate_expression
+from idlgen.winrt import is_winrt_declaration
 
 __all__ = ["EMITTERS", "Emitter", "package_name_for", "register_emitter", "render_package"]
 
@@ -155,34 +156,45 @@ class Imports:
         target.setdefault(module, set()).add(name)
 
     def lines(self) -> list[str]:
-        """The import statements, one string per line (blank lines as "")."""
+        """The import statements, one per line ("" for blank lines), laid out as black would."""
         out = ["from __future__ import annotations", ""]
         std = [f"import {m}" for m in sorted(self.modules)]
         if self.abc_types:
-            std.append(f"from collections.abc import {', '.join(sorted(self.abc_types))}")
+            std += _import_lines("collections.abc", self.abc_types, 0)
         typing = set(self.typing)
         type_only = {m: n - self.local.get(m, set()) for m, n in self.type_only.items()}
         type_only = {m: n for m, n in type_only.items() if n}
         if type_only:
             typing.add("TYPE_CHECKING")
         if typing:
-            std.append(f"from typing import {', '.join(sorted(typing))}")
+            std += _import_lines("typing", typing, 0)
         if std:
             out += [*std, ""]
         if self.runtime:
-            out += [f"from idlgen.runtime import {', '.join(sorted(self.runtime))}", ""]
+            out += [*_import_lines("idlgen.runtime", self.runtime, 0), ""]
         locals_ = [
-            f"from .{m} import {', '.join(sorted(n))}" for m, n in sorted(self.local.items()) if n
+            line
+            for m, n in sorted(self.local.items())
+            if n
+            for line in _import_lines(f".{m}", n, 0)
         ]
         if locals_:
             out += [*locals_, ""]
         if type_only:
             out.append("if TYPE_CHECKING:")
-            out += [
-                f"    from .{m} import {', '.join(sorted(n))}" for m, n in sorted(type_only.items())
-            ]
-            out.append("")
+            for m, n in sorted(type_only.items()):
+                out += _import_lines(f".{m}", n, 4)
+        while out and not out[-1]:
+            out.pop()
         return out
+
+
+def _import_lines(module: str, names: Collection[str], indent: int) -> list[str]:
+    pad = " " * indent
+    line = f"{pad}from {module} import {', '.join(sorted(names))}"
+    if fits(0, line):
+        return [line]
+    return [f"{pad}from {module} import (", *(f"{pad}    {n}," for n in sorted(names)), f"{pad})"]
 
 
 @dataclass
@@ -199,6 +211,25 @@ class ParamView:
     info_default: str | None = None  # Python source for ParamInfo(default=...)
     type_text: str = ""
 
+    @property
+    def source(self) -> str:
+        """The parameter in a ``def``: ``name: annotation[ = default]``."""
+        default = f" = {self.default}" if self.default is not None else ""
+        return f"{self.name}: {self.annotation}{default}"
+
+    @property
+    def info(self) -> str:
+        """The ``ParamInfo(...)`` expression describing it."""
+        parts = [py_literal(self.idl_name), py_literal(self.direction)]
+        if self.retval:
+            parts.append("retval=True")
+        if self.optional:
+            parts.append("optional=True")
+        if self.info_default is not None:
+            parts.append(f"default={self.info_default}")
+        parts.append(f"type={py_literal(self.type_text)}")
+        return f"ParamInfo({', '.join(parts)})"
+
 
 @dataclass
 class MemberInfoView:
@@ -209,6 +240,32 @@ class MemberInfoView:
     dispid: str
     python_name: str | None  # literal, when it differs from name
     params: list[ParamView]
+
+    @property
+    def params_source(self) -> str:
+        """The tuple of ``ParamInfo`` on one line."""
+        infos = [p.info for p in self.params]
+        return f"({', '.join(infos)}{',' if len(infos) == 1 else ''})"
+
+    @property
+    def args(self) -> list[str]:
+        """The arguments of ``MemberInfo(...)`` (the tuple of parameters on one line)."""
+        out = [self.name, self.kind, self.dispid, self.params_source]
+        if self.python_name is not None:
+            out.append(f"python_name={self.python_name}")
+        return out
+
+    @property
+    def layout(self) -> str:
+        """How black lays it out: "line", "hug" (the arguments on one line of their own),
+        "args" (one per line) or "params" (the parameter tuple exploded too)."""
+        if fits(8, f"MemberInfo({', '.join(self.args)}),"):
+            return "line"
+        if fits(12, ", ".join(self.args)):
+            return "hug"
+        if all(fits(12, a + ",") for a in self.args):
+            return "args"
+        return "params"
 
 
 @dataclass
@@ -221,6 +278,25 @@ class MethodView:
     doc: str | None
     #: "override" when it redefines an inherited member with another signature
     ignore: str | None = None
+    #: an abstract stub without docstring: black puts its ``...`` on the ``def`` line
+    dummy_body: bool = False
+
+    @property
+    def layout(self) -> str:
+        """The ``def`` line as black lays it out: "line" (all on one line), "hug" (the
+        parameters on one line of their own) or "exploded" (one parameter per line)."""
+        args = ", ".join(["self", *(p.source for p in self.params)])
+        tail = f") -> {self.returns}:" + (" ..." if self.dummy_body else "")
+        if self.ignore is None and fits(4, f"def {self.name}({args}{tail}"):
+            return "line"
+        if fits(8, args) and fits(4, tail):
+            return "hug"
+        return "exploded"
+
+    @property
+    def args_source(self) -> str:
+        """``self`` and the parameters, on one line."""
+        return ", ".join(["self", *(p.source for p in self.params)])
 
     @property
     def key(self) -> tuple[object, ...]:
@@ -257,6 +333,17 @@ class InterfaceView:
     doc: str
     members: list[MemberInfoView]
     items: list[MethodView | PropertyView]
+
+    @property
+    def members_inline(self) -> str | None:
+        """``_members_``'s tuple on the ``_members_`` line, when black would put it there."""
+        if not self.members:
+            return "()"
+        if len(self.members) == 1 and self.members[0].layout == "line":
+            text = f"(MemberInfo({', '.join(self.members[0].args)}),)"
+            if fits(4, f"_members_: ClassVar[tuple[MemberInfo, ...]] = {text}"):
+                return text
+        return None
 
 
 @dataclass
@@ -690,7 +777,9 @@ class _Builder:
         if self._returns_value(m.return_type):
             outs.append(self.annotation(m.return_type, imp))
         outs += [v.annotation for v in views if v.direction != "in"]
-        return MethodView(name, args, self._returns(outs, imp), _doc(m.helpstring)), views
+        doc = _doc(m.helpstring)
+        returns = self._returns(outs, imp)
+        return MethodView(name, args, returns, doc, dummy_body=doc is None), views
 
     def _member_info(
         self, name: str, kind: str, dispid: int | None, python_name: str, params: list[ParamView]
@@ -1199,6 +1288,11 @@ class _Builder:
         mod.interfaces = out
 
 
+def fits(indent: int, text: str) -> bool:
+    """Whether *text* at *indent* fits black's line length (of :mod:`idlgen.format`)."""
+    return indent + len(text) <= LINE_LENGTH
+
+
 def _tuple_items(annotation: str) -> list[str]:
     """``tuple[A, B]`` -> ``[A, B]`` (top-level commas only); anything else -> ``[annotation]``."""
     if not (annotation.startswith("tuple[") and annotation.endswith("]")):
@@ -1286,6 +1380,11 @@ def _package_doc(f: IdlFile, source: str) -> str:
 def _render_file(f: IdlFile, symbols: SymbolTable | None, package: str) -> dict[str, str]:
     source = os.path.basename(f.path)
     builder = _Builder(f, symbols, package)
+    winrt = next((d for d in builder.decls if is_winrt_declaration(d)), None)
+    if winrt is not None:
+        message = "the Windows Runtime (WinRT) dialect is not generated yet (classic COM IDL only)"
+        builder.sink.error(winrt.span, message)
+        raise CompileError(builder.sink.diagnostics)
     builder.claim_names()
     modules = builder.build()
     if builder.sink.has_errors:
@@ -1293,7 +1392,7 @@ def _render_file(f: IdlFile, symbols: SymbolTable | None, package: str) -> dict[
     env = environment()
     header = _header(source)
     out: dict[str, str] = {}
-    exports: list[tuple[str, list[str]]] = []
+    exports: list[tuple[str, list[str], bool]] = []
     for name in _MODULE_ORDER:
         mod = modules[name]
         if mod.empty:
@@ -1303,8 +1402,9 @@ def _render_file(f: IdlFile, symbols: SymbolTable | None, package: str) -> dict[
             header=header, module=mod, imports=mod.imports.lines()
         )
         out[f"{package.replace('.', '/')}/{name}.py"] = format_python(text)
-        exports.append((name, sorted(mod.exports)))
-    all_names = sorted(n for _, names in exports for n in names)
+        names = sorted(mod.exports)
+        exports.append((name, names, not fits(0, f"from .{name} import {', '.join(names)}")))
+    all_names = sorted(n for _, names, _ in exports for n in names)
     init = env.get_template("__init__.py.jinja").render(
         header=header, doc=_package_doc(f, source), exports=exports, all_names=all_names
     )

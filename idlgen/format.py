@@ -11,10 +11,13 @@ import black
 from black.mode import TargetVersion
 from black.parsing import InvalidInput
 
+#: Line length of generated code.
+LINE_LENGTH = 100
+
 #: The one black mode generated code is formatted with.
 BLACK_MODE = black.Mode(
     target_versions={TargetVersion.PY311},
-    line_length=100,
+    line_length=LINE_LENGTH,
     string_normalization=True,
     is_pyi=False,
     magic_trailing_comma=True,
