@@ -1065,7 +1065,10 @@ class _Builder:
                 )
             )
             value = ParamView("value", "value", ann, "in", type_text=type_spelling(f.type))
-            infos.append(self._member_info(f.name, "propget", f.id, pname, []))
+            result = ParamView(
+                "value", "value", ann, "out", retval=True, type_text=type_spelling(f.type) + "*"
+            )
+            infos.append(self._member_info(f.name, "propget", f.id, pname, [result]))
             if not readonly:
                 infos.append(self._member_info(f.name, "propput", f.id, pname, [value]))
         more_infos, more_items = self._interface_items(d.methods, imp, members_ns)
