@@ -119,8 +119,7 @@ def load_program(args: argparse.Namespace, paths: Sequence[str]) -> tuple[Progra
         sink=sink,
         builtin_include=args.builtin_include,
     )
-    for path in paths:
-        loader.load_main(path)
+    loader.load_all(paths)
     print_diagnostics(sink.diagnostics)
     return loader.program, sink.has_errors
 

@@ -20,8 +20,10 @@ declares the name (so ``oaidl.idl``'s ``IDispatch`` wins when both are there).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,9 +121,18 @@ class Loader:
 
     # ------------------------------------------------------------------ main files
 
+    def load_all(self, paths: Iterable[str | os.PathLike[str]]) -> list[IdlFile]:
+        """:meth:`load_main` each of *paths* in order (the collector paused throughout)."""
+        with gc_paused():
+            return [self.load_main(p) for p in paths]
+
     def load_main(self, path: str | os.PathLike[str], *, text: str | None = None) -> IdlFile:
         """Preprocess, parse and resolve one main file; diagnostics go to the sink."""
         spath = os.fspath(path)
+        with gc_paused():
+            return self._load_main(spath, text)
+
+    def _load_main(self, spath: str, text: str | None) -> IdlFile:
         try:
             f = self._parse(spath, text, imported=False, sink=self.sink)
             real = _realpath(spath)
@@ -130,7 +141,7 @@ class Loader:
             self._follow_imports(f, spath)
             self.program.symbols[spath] = self.resolver.resolve_run(f)
         except RecursionError:
-            self.sink.error(Span(spath, 0, 0), "input nested too deeply to process")
+            self.sink.error(Span(spath, 1, 1), "input nested too deeply to process")
             f = IdlFile(spath)
         self.program.files.append(f)
         return f
@@ -292,6 +303,24 @@ def run_parser(text: str, path: str, sink: DiagnosticSink, locate: Locate | None
     return parse_text(text, path, sink, locate=locate)
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a block runs.
+
+    Parsing allocates millions of small objects that live on (the model); each
+    automatic collection rescans them all, which costs a third of the front end's
+    time on a large input.  Nothing here creates cyclic garbage worth collecting
+    mid-run, and the collector is re-enabled (if it was on) afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load(
     paths: Iterable[str | os.PathLike[str]],
     *,
@@ -309,8 +338,7 @@ def load(
     loader = Loader(
         include_dirs=include_dirs, macro_ops=macro_ops, sink=sink, builtin_include=builtin_include
     )
-    for p in paths:
-        loader.load_main(p)
+    loader.load_all(paths)
     return loader.program
 
 

@@ -47,6 +47,8 @@ class NameExpr(Expr):
     name: str
     #: written in parentheses: ``(NAME) - 1`` may then be a cast (decided by the resolver)
     parenthesized: bool = field(default=False, compare=False, repr=False)
+    #: for ``(TYPE) - 1``: the type, once the resolver has found the name is one
+    cast_type: TypeRef | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(eq=True)

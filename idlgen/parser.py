@@ -338,7 +338,12 @@ def parse_text(
         try:
             decls, errors = p.run(text)
         except TransformError as exc:
-            span = p.builder.span(exc.token) if exc.token is not None else Span(path, 0, 0)
+            if exc.span is not None and exc.span.line:
+                span = exc.span
+            elif exc.token is not None:
+                span = p.builder.span(exc.token)
+            else:
+                span = Span(path, 1, 1)
             sink.error(span, exc.message)
             return IdlFile(path)
         finally:

@@ -824,7 +824,9 @@ class Resolver:
 
     def _array_size(self, e: Expr) -> None:
         # a fixed dimension must be constant; names of fields/params are for size_is
-        self.evaluate(e, what="array dimension")
+        size = self.evaluate(e, what="array dimension")
+        if isinstance(size, int) and size < 0:
+            self.sink.error(e.span, f"array dimension is negative ({size})")
 
     def _scoped_names(self, name: str) -> list[str]:
         """Where *name* may be declared, innermost first: inside namespace ``A.B``
@@ -982,6 +984,19 @@ class Resolver:
             x = stack.pop()
             if isinstance(x, SizeofExpr):
                 self._type(x.type)
+            elif (
+                isinstance(x, BinaryExpr)
+                and x.op in ("+", "-")
+                and isinstance(x.left, NameExpr)
+                and x.left.parenthesized
+                and self._lookup_value(x.left.name) is None
+            ):
+                # `(DWORD) -1`: remember the type, so the cast applies its width
+                cast = NamedType(x.left.name, span=x.left.span)
+                self._type(cast)
+                if cast.target is not None:
+                    x.left.cast_type = cast
+                stack.append(x.right)
             elif isinstance(x, CastExpr):
                 self._type(x.type)
                 stack.append(x.operand)
@@ -1085,6 +1100,8 @@ def evaluate_expression(e: Expr, lookup: ValueLookup | None = None) -> Value | N
 def _eval(e: Expr, lookup: ValueLookup | None) -> Value:
     if isinstance(e, Literal):
         v = e.value
+        if isinstance(v, int) and v > _MAX_INTEGER_CONSTANT:
+            raise _NotConstant(e.span, "integer constant is too large in {what}")
         if e.kind == "char" and isinstance(v, str):
             return ord(v[0]) if v else 0
         return v
@@ -1109,7 +1126,9 @@ def _eval(e: Expr, lookup: ValueLookup | None) -> Value:
             return int(bool(left) or bool(_eval(e.right, lookup)))
         if _is_cast_of_sign(e, lookup):
             # `(TYPE) -1`: the parenthesised name is a type, not a value (C's cast ambiguity)
-            return _unary(UnaryExpr(e.op, e.right, span=e.span), _eval(e.right, lookup))
+            signed = _unary(UnaryExpr(e.op, e.right, span=e.span), _eval(e.right, lookup))
+            cast_type = e.left.cast_type if isinstance(e.left, NameExpr) else None
+            return _cast(cast_type, signed) if cast_type is not None else signed
         return _binary(e, _eval(e.left, lookup), _eval(e.right, lookup))
     if isinstance(e, ConditionalExpr):
         return _eval(e.then, lookup) if _eval(e.cond, lookup) else _eval(e.otherwise, lookup)
@@ -1124,6 +1143,10 @@ def _eval(e: Expr, lookup: ValueLookup | None) -> Value:
     if isinstance(e, MemberExpr):
         raise _NotConstant(e.span, "{what} is not a constant expression")
     raise _NotConstant(e.span, "{what} is not a constant expression")
+
+
+#: The largest integer literal (unsigned 64-bit), as C compilers accept.
+_MAX_INTEGER_CONSTANT = (1 << 64) - 1
 
 
 def _is_cast_of_sign(e: BinaryExpr, lookup: ValueLookup | None) -> bool:

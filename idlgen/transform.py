@@ -14,6 +14,7 @@ without a name, a struct with neither tag nor body) are raised as
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -89,6 +90,8 @@ _TYPE_ARGUMENT_ATTRIBUTES = frozenset(
 _FIRST_ARGUMENT_TYPE_ATTRIBUTES = frozenset({"activatable", "static", "composable"})
 
 
+_UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
 #: C's binary operator precedence (higher binds tighter).
 _PRECEDENCE = {
     "||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6,
@@ -98,12 +101,14 @@ _PRECEDENCE = {
 
 
 class TransformError(Exception):
-    """A construct the grammar accepts but the language does not; carries its place."""
+    """A construct the grammar accepts but the language does not; carries its place
+    (a token, or a span already mapped to the original source)."""
 
-    def __init__(self, message: str, token: Token | None) -> None:
+    def __init__(self, message: str, token: Token | None, span: Span | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.token = token
+        self.span = span
 
 
 @dataclass
@@ -298,7 +303,7 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
         inline = _inline_tagged(spec.type)
         for d in declarators:
             if d.name is None:
-                raise TransformError("typedef declares no name", None)
+                raise TransformError("typedef declares no name", None, spec.type.span)
             t = d.apply(spec.type)
             td = self._decl(Typedef(d.name.value, t, span=self.span(d.name)))
             if attrs is not None:
@@ -313,7 +318,7 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
         out: list[Declaration] = []
         for d, init in items[1:]:
             if d.name is None:
-                raise TransformError("declaration declares no name", None)
+                raise TransformError("declaration declares no name", None, spec.type.span)
             span = self.span(d.name)
             name = d.name.value
             t = d.apply(spec.type)
@@ -838,8 +843,8 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
             if arg is None:
                 args.append(NameExpr("", span=self.span(tok)))
                 continue
-            if name == "uuid" and isinstance(arg, Literal) and isinstance(arg.value, str):
-                args.append(arg.value.strip("{}").lower())
+            if name == "uuid":
+                args.append(self._uuid(arg, tok))
             elif isinstance(arg, Expr) and (
                 name in _TYPE_ARGUMENT_ATTRIBUTES
                 or (i == 0 and name in _FIRST_ARGUMENT_TYPE_ATTRIBUTES)
@@ -852,6 +857,16 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
             else:
                 args.append(arg)
         return Attribute(name, args, span=self.span(tok))
+
+    def _uuid(self, arg: Any, tok: Token) -> str:
+        """A ``uuid(...)`` argument, normalised; anything but a well-formed uuid is an error."""
+        text = arg.value if isinstance(arg, Literal) else arg
+        if isinstance(text, str):
+            text = text.strip().strip("{}").lower()
+            if _UUID_TEXT.fullmatch(text):
+                return text
+        span = getattr(arg, "span", None)
+        raise TransformError("invalid uuid", tok, span if span is not NO_SPAN else None)
 
     def attr_name(self, items: list[Token]) -> Token:
         return items[0]

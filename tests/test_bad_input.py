@@ -37,24 +37,10 @@ def check(
     return rc, err
 
 
-#: Errors the front end reports today without a line and column (``path: error: ...``), and why.
-#: Any other error without a location fails.  (Reported to the lead; remove when fixed.)
-KNOWN_UNLOCATED = {
-    "input nested too deeply to process": "RecursionError fallback in frontend.Loader.load_main",
-    "typedef declares no name": "`} X, *;` (a pointer declarator without a name)",
-    "declaration declares no name": "`id[ (1)] HRESULT f();` in an interface (misplaced attribute)",
-}
-_UNLOCATED = re.compile(
-    r"^[^\n]+: error: (" + "|".join(map(re.escape, KNOWN_UNLOCATED)) + ")$", re.M
-)
-
-
 def assert_located_error(rc: int, err: str, what: str) -> None:
-    """With exit 1, stderr names a file, line and column (or is a known unlocated error)."""
+    """With exit 1, stderr has at least one ``path:line:col: error:`` line."""
     if rc == 1:
-        assert ERROR_LINE.search(err) or _UNLOCATED.search(err), (
-            f"{what}: no 'path:line:col: error:' line in\n{err[:2000]}"
-        )
+        assert ERROR_LINE.search(err), f"{what}: no 'path:line:col: error:' line in\n{err[:2000]}"
 
 
 # --------------------------------------------------------------------------- hand-written inputs

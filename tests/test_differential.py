@@ -45,13 +45,7 @@ from widl_facts import (
 )
 
 #: Differences we know of: (file, fact key) -> why.  Keys are as in the failure message.
-KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
-    (
-        "include/mfobjects.idl",
-        "enumerator MF_Plugin_Type_Other",
-    ): "`MF_Plugin_Type_Other = (DWORD)-1`: widl's header keeps the cast to the unsigned DWORD "
-    "(C gives 4294967295); idlgen's resolver drops it and gives -1 (lead: resolve.py casts)",
-}
+KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {}
 
 _PREFIX = {"propget": "get_", "propput": "put_", "propputref": "putref_"}
 

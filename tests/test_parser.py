@@ -384,3 +384,51 @@ def test_error_positions_map_through_includes(tmp_path: Path) -> None:
     parse_text(source.text, str(main), sink, locate=source.locate)
     (d,) = sink.diagnostics
     assert d.span.file.endswith("inc.h") and d.span.line == 4
+
+
+def test_invalid_uuid_is_an_error() -> None:
+    assert parse_error("[uuid(zzzz)] interface A;")[2] == "invalid uuid"
+    line, column, message = parse_error('[uuid("1234-5678")] interface A;')
+    assert (line, column, message) == (1, 7, "invalid uuid")
+
+
+def test_declarator_without_name_is_located() -> None:
+    line, column, message = parse_error("typedef long X, *;")
+    assert (line, column, message) == (1, 9, "typedef declares no name")
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("typedef unsigned long DWORD;\nconst DWORD X = (DWORD)-1;", 4294967295),
+        ("const long X = (long)-1;", -1),
+        ("const long B = 2;\nconst long X = (B) - 1;", 1),
+    ],
+)
+def test_parenthesised_type_before_a_sign_is_a_cast(
+    tmp_path: Path, source: str, expected: int
+) -> None:
+    from idlgen.api import check
+
+    idl = tmp_path / "c.idl"
+    idl.write_text(source)
+    program, diagnostics = check([idl], builtin_include=False)
+    assert not diagnostics
+    consts = [d for d in program.files[0].declarations if isinstance(d, Const)]
+    assert consts[-1].value == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("typedef long A[-1];", "array dimension is negative (-1)"),
+        ("const long X = 99999999999999999999999;", "integer constant is too large in constant"),
+    ],
+)
+def test_out_of_range_constants_are_errors(tmp_path: Path, source: str, message: str) -> None:
+    from idlgen.api import check
+
+    idl = tmp_path / "c.idl"
+    idl.write_text(source)
+    _program, diagnostics = check([idl], builtin_include=False)
+    assert [d.message for d in diagnostics if d.is_error] == [message]
