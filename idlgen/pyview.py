@@ -53,6 +53,13 @@ RESERVED_MODULE_NAMES = frozenset(
         "ParamInfo",
         "register_hresult_names",
         "DISP_E_MEMBERNOTFOUND",
+        # the generated modules (attributes of the package once imported)
+        "coclasses",
+        "constants",
+        "enums",
+        "events",
+        "interfaces",
+        "structs",
         "__all__",
         "__doc__",
         "__name__",
