@@ -28,6 +28,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -126,6 +127,12 @@ class MemberSpec:
     kind: str = "method"  #: "method", "propget", "propput", "propputref"
     dispid: int | None = None
     params: tuple[ParamSpec, ...] = ()
+    py_name: str = ""
+
+    @property
+    def python_name(self) -> str:
+        """The attribute the Python stubs use for it (the IDL name unless renamed)."""
+        return self.py_name or self.name
 
     @property
     def return_type(self) -> str:
@@ -145,12 +152,15 @@ class InterfaceSpec:
     base: str = "IUnknown"
     dual: bool = False
     members: tuple[MemberSpec, ...] = ()
+    #: the interfaces it derives from, nearest first (IUnknown/IDispatch not listed)
+    bases: tuple[str, ...] = ()
 
     def properties(self) -> dict[str, tuple[MemberSpec | None, MemberSpec | None]]:
-        """``{name: (propget, propput)}`` in declaration order."""
+        """``{name: (propget, propput)}`` in declaration order (not parameterised ones)."""
         props: dict[str, tuple[MemberSpec | None, MemberSpec | None]] = {}
+        indexed = set(self.parameterised())
         for m in self.members:
-            if m.kind == "method":
+            if m.kind == "method" or m.name in indexed:
                 continue
             get, put = props.get(m.name, (None, None))
             if m.kind == "propget":
@@ -163,6 +173,20 @@ class InterfaceSpec:
     def methods(self) -> list[MemberSpec]:
         """The members that are plain methods."""
         return [m for m in self.members if m.kind == "method"]
+
+    def python_name(self, name: str) -> str:
+        """The Python attribute of member *name*."""
+        return next((m.python_name for m in self.members if m.name == name), name)
+
+    def parameterised(self) -> list[str]:
+        """Names of properties with index parameters (``[propget] Item([in] long i, ...)``)."""
+        names: list[str] = []
+        for m in self.members:
+            inputs = [p for p in m.params if p.is_input and not p.retval]
+            indexed = (m.kind == "propget" and inputs) or (m.kind != "method" and len(inputs) > 1)
+            if indexed and m.name not in names:
+                names.append(m.name)
+        return names
 
     @property
     def dispatch(self) -> bool:
@@ -243,12 +267,14 @@ class Spec:
                 iid=uuid.UUID(str(i["iid"])),
                 base=str(i.get("base", "IUnknown")),
                 dual="dual" in i.get("flags", ()),
+                bases=tuple(str(b) for b in i.get("bases", ())),
                 members=tuple(
                     MemberSpec(
                         name=m["name"],
                         kind=str(m.get("kind", "method")),
                         dispid=m.get("dispid"),
                         params=params(m.get("params", ())),
+                        py_name=str(m.get("py_name", "")),
                     )
                     for m in i.get("members", ())
                 ),
@@ -823,6 +849,10 @@ _TYPE_CHECKS: dict[str, tuple[type, ...]] = {
 }
 
 
+#: Interfaces idlgen's runtime implements for every coclass (no member checks for them).
+RUNTIME_INTERFACES = frozenset({"IUnknown", "IDispatch", "IConnectionPointContainer"})
+
+
 class StructuralChecks:
     """The structural checks of a spec, by id (``kind:Coclass[.Interface[.Member]]``)."""
 
@@ -835,6 +865,34 @@ class StructuralChecks:
     def ids(self) -> list[str]:
         """All check ids, in a stable order (the generator makes one test per id)."""
         return list(self.checks)
+
+    def shadowed(self, coclass: CoclassSpec, iface: InterfaceSpec) -> set[str]:
+        """Members of *iface* that another interface of *coclass* declares differently.
+
+        A Python object has one attribute per name (and the runtime one dispatch table), so
+        where two interfaces of a coclass declare the same name (or DISPID) differently, only
+        the default interface's declaration is checked; the other interfaces' are skipped.
+        """
+        if not coclass.interfaces or coclass.interfaces[0] == iface.name:
+            return set()
+        others: dict[str, list[MemberSpec]] = {}
+        dispids: dict[int, set[str]] = {}
+        for name in coclass.interfaces:
+            other = self.spec.interfaces.get(name)
+            if other is None or name == iface.name:
+                continue
+            for m in other.members:
+                others.setdefault(m.python_name.lower(), []).append(m)  # COM names: any case
+                if m.dispid is not None:
+                    dispids.setdefault(m.dispid, set()).add(m.name)
+        out: set[str] = set()
+        for m in iface.members:
+            clashes = others.get(m.python_name.lower(), ())
+            if any((o.dispid, o.params) != (m.dispid, m.params) for o in clashes):
+                out.add(m.name)
+            if m.dispid is not None and dispids.get(m.dispid, {m.name}) != {m.name}:
+                out.add(m.name)
+        return out
 
     def run(self, check_id: str, implementation: Implementation) -> None:
         """Run one check (KeyError for an unknown id)."""
@@ -849,11 +907,14 @@ class StructuralChecks:
         self.checks[f"qi_undeclared:{c}"] = lambda impl: self._qi_undeclared(impl, coclass)
         for name in coclass.interfaces:
             interface = self.spec.interfaces.get(name)
-            if interface is None:
-                continue
+            if interface is None or name in RUNTIME_INTERFACES:
+                continue  # the runtime implements these itself (checked through QI only)
             key = f"{c}.{name}"
             self.checks[f"members:{key}"] = self._bind(self._members, coclass, interface)
+            shadowed = self.shadowed(coclass, interface)
             for prop in interface.properties():
+                if prop in shadowed:
+                    continue
                 self.checks[f"property_access:{key}.{prop}"] = self._bind_prop(
                     coclass, interface, prop
                 )
@@ -954,6 +1015,10 @@ class StructuralChecks:
         check = f"qi_undeclared:{coclass.name}"
         obj = self._make(impl, coclass, check)
         declared = set(coclass.interfaces)
+        for name in coclass.interfaces:
+            if name in self.spec.interfaces:
+                declared.update(self.spec.interfaces[name].bases)
+        declared.update(("IUnknown", "IDispatch"))
         others = [(i.name, i.iid) for i in self.spec.interfaces.values() if i.name not in declared]
         others += [(s.name, s.iid) for s in self.spec.sources.values()]
         others.append(("an unknown IID", IID_NOBODY))
@@ -979,10 +1044,13 @@ class StructuralChecks:
     def _members(self, impl: Implementation, coclass: CoclassSpec, iface: InterfaceSpec) -> None:
         check = f"members:{coclass.name}.{iface.name}"
         view = self._view(impl, coclass, iface, check)
+        shadowed = self.shadowed(coclass, iface)
         for method in iface.methods():
-            fn = getattr(view, method.name, None)
+            fn = getattr(view, method.python_name, None)
             if not callable(fn):
                 raise ConformanceFailure(check, f"{iface.name}.{method.name} is missing")
+            if method.name in shadowed:
+                continue  # one Python attribute serves an earlier interface's member too
             declared = [p.python_name for p in method.params if p.is_input and not p.retval]
             try:
                 signature = inspect.signature(fn)
@@ -999,8 +1067,9 @@ class StructuralChecks:
                     f"{iface.name}.{method.name} must take ({', '.join(declared)}) as the IDL "
                     f"declares, it takes ({', '.join(actual)})",
                 )
-        for prop in iface.properties():
-            if not hasattr(type(view), prop) and not hasattr(view, prop):
+        for prop in [*iface.properties(), *iface.parameterised()]:
+            attr = iface.python_name(prop)
+            if not hasattr(type(view), attr) and not hasattr(view, attr):
                 raise ConformanceFailure(check, f"{iface.name}.{prop} (property) is missing")
 
     def _property_access(
@@ -1009,10 +1078,11 @@ class StructuralChecks:
         check = f"property_access:{coclass.name}.{iface.name}.{prop}"
         view = self._view(impl, coclass, iface, check)
         get, put = iface.properties()[prop]
+        attr = iface.python_name(prop)
         current: object = None
         if get is not None:
             try:
-                current = getattr(view, prop)
+                current = getattr(view, attr)
             except AttributeError:
                 raise ConformanceFailure(
                     check, f"{iface.name}.{prop} has a propget: reading it must work"
@@ -1020,7 +1090,7 @@ class StructuralChecks:
             except Exception:
                 current = None  # a documented COM error (e.g. E_NOTIMPL) still means "readable"
         try:
-            setattr(view, prop, current)
+            setattr(view, attr, current)
         except AttributeError:
             if put is not None:
                 raise ConformanceFailure(
@@ -1041,11 +1111,12 @@ class StructuralChecks:
     ) -> None:
         check = f"return_types:{coclass.name}.{iface.name}"
         view = self._view(impl, coclass, iface, check)
+        shadowed = self.shadowed(coclass, iface)
         for prop, (get, _put) in iface.properties().items():
-            if get is None:
+            if get is None or prop in shadowed:
                 continue
             try:
-                value = getattr(view, prop)
+                value = getattr(view, iface.python_name(prop))
             except Exception:
                 continue  # a COM error is checked by scenarios, not here
             problem = self._type_problem(get.return_type, value)
@@ -1084,7 +1155,7 @@ class StructuralChecks:
         get_ids = getattr(view, "GetIDsOfNames", None)
         if not callable(get_ids):
             raise ConformanceFailure(check, f"{iface.name} is dual: GetIDsOfNames must exist")
-        seen: set[str] = set()
+        seen = set(self.shadowed(coclass, iface))
         for member in iface.members:
             if member.dispid is None or member.name in seen:
                 continue
@@ -1123,10 +1194,12 @@ class StructuralChecks:
         invoke = getattr(view, "Invoke", None)
         if not callable(invoke):
             raise ConformanceFailure(check, f"{iface.name} is dual: Invoke must exist")
+        shadowed = self.shadowed(coclass, iface)
         for prop, (get, _put) in iface.properties().items():
-            if get is None or get.dispid is None:
+            if get is None or get.dispid is None or prop in shadowed:
                 continue
-            direct = _attempt(lambda prop=prop: getattr(view, prop))  # type: ignore[misc]
+            attr = iface.python_name(prop)
+            direct = _attempt(lambda attr=attr: getattr(view, attr))  # type: ignore[misc]
             through = _attempt(lambda get=get: invoke(get.dispid, DISPATCH_PROPERTYGET, ()))  # type: ignore[misc]
             if direct != through:
                 raise ConformanceFailure(
@@ -1250,6 +1323,12 @@ class Suite:
 
     def check(self, check_id: str) -> None:
         """Run structural check *check_id* (see :meth:`StructuralChecks.ids`)."""
+        if check_id not in self.structural.checks:
+            raise ConformanceFailure(
+                check_id,
+                f"no structural check {check_id!r}: the suite was generated by another idlgen "
+                "version or from another IDL file; generate it again",
+            )
         self.structural.run(check_id, self.implementation)
 
     def run_scenario(self, name: str) -> None:
@@ -1419,6 +1498,103 @@ def describe_check(check_id: str, spec: Spec) -> str:
     return check_id
 
 
+# --------------------------------------------------------------------------- auto implementation
+
+#: ``--impl=auto``: a trivial implementation made from the generated stubs themselves.
+AUTO_IMPL = "auto"
+
+_DEFAULTS: dict[str, object] = {
+    "BSTR": "",
+    "VARIANT_BOOL": False,
+    "float": 0.0,
+    "double": 0.0,
+    "DATE": 0.0,
+}
+
+
+@dataclass
+class AutoImplementation:
+    """What :func:`auto_implementation` returns (factories only; no harness)."""
+
+    factories: Mapping[str, Callable[[], object]]
+    harness: object = None
+
+
+def _default_value(spec: Spec, idl_type: str) -> object:
+    if idl_type in spec.enums:
+        cls = spec.enum_classes.get(idl_type)
+        members = list(cls) if isinstance(cls, type) and issubclass(cls, Enum) else []
+        if members:
+            return members[0]
+        values = list(spec.enums[idl_type].values())
+        return values[0] if values else 0
+    if idl_type in _DEFAULTS:
+        return _DEFAULTS[idl_type]
+    if idl_type in _TYPE_CHECKS:
+        return 0
+    return None
+
+
+def auto_implementation(spec: Spec, stubs: str) -> AutoImplementation:
+    """An implementation of every coclass of *spec* built from the generated stubs *stubs*.
+
+    Each coclass class of the stubs is subclassed with every abstract member filled in:
+    properties return a default of their declared type (the first enum member, "", 0, False)
+    and keep what is written to them; methods take the declared parameters and return None.
+    It exercises the stubs and the runtime against the structural checks, with no code of
+    one's own (``--impl=auto``).
+    """
+    module = importlib.import_module(stubs)
+    _stub_classes(spec, stubs)
+    factories: dict[str, Callable[[], object]] = {}
+    for coclass in spec.coclasses.values():
+        base = getattr(module, coclass.name, None)
+        if not isinstance(base, type):
+            continue
+        returns: dict[str, str] = {}
+        for name in coclass.interfaces:
+            interface = spec.interfaces.get(name)
+            for member in interface.members if interface is not None else ():
+                if member.kind == "propget":
+                    returns.setdefault(member.python_name, member.return_type)
+        try:
+            factories[coclass.name] = _auto_class(spec, base, returns)
+        except (TypeError, ValueError):
+            continue  # a class the stubs could not make implementable: its factory is missing
+    return AutoImplementation(factories)
+
+
+def _auto_class(spec: Spec, base: type, returns: Mapping[str, str]) -> type:
+    namespace: dict[str, object] = {}
+    for name in sorted(getattr(base, "__abstractmethods__", ())):
+        attr = inspect.getattr_static(base, name)
+        if isinstance(attr, property):
+            default = _default_value(spec, returns.get(name, ""))
+            namespace[name] = _auto_property(name, default, writable=attr.fset is not None)
+        elif callable(attr):
+            namespace[name] = _auto_method(attr)
+    return type(f"Auto{base.__name__}", (base,), namespace)
+
+
+def _auto_property(name: str, default: object, *, writable: bool) -> property:
+    def get(self: object) -> object:
+        return self.__dict__.get(f"_auto_{name}", default)
+
+    def put(self: object, value: object) -> None:
+        self.__dict__[f"_auto_{name}"] = value
+
+    return property(get, put if writable else None)
+
+
+def _auto_method(abstract: Callable[..., object]) -> Callable[..., object]:
+    def method(self: object, *args: object, **kwargs: object) -> object:
+        return None
+
+    method.__name__ = getattr(abstract, "__name__", "method")
+    method.__signature__ = inspect.signature(abstract)  # type: ignore[attr-defined]
+    return method
+
+
 # --------------------------------------------------------------------------- the suite fixture
 
 IMPL_ENV = "IDLGEN_IMPL"
@@ -1455,7 +1631,11 @@ def new_suite(config: Any, spec: Spec, scenarios: sc.ScenarioFile | None, stubs:
                 "no implementation to check: pass --impl=package.module (a module with "
                 f"new_implementation()), or set {IMPL_ENV}"
             )
-        cache["factory"] = load_implementation(module_name)
+        if module_name == AUTO_IMPL:
+            auto = auto_implementation(spec, stubs)
+            cache["factory"] = lambda: auto
+        else:
+            cache["factory"] = load_implementation(module_name)
         if stubs:
             _stub_classes(spec, stubs)
     return Suite(spec, cache["factory"](), scenarios)

@@ -18,7 +18,9 @@ deterministic.  See ``docs/conformance.md``.
 
 from __future__ import annotations
 
+import json
 import keyword
+import re
 import textwrap
 from collections.abc import Iterable
 from functools import cache
@@ -55,21 +57,27 @@ _ROOT_INTERFACES = ("IUnknown", "IDispatch")
 # --------------------------------------------------------------------------- names
 
 
-def _python_names(names: Iterable[str]) -> list[str]:
+_FALLBACK_MEMBER_NAMES = frozenset(
+    {"IID", "CLSID", "QueryInterface", "AddRef", "Release", "GetIDsOfNames", "Invoke"}
+)
+
+
+def _python_names(names: Iterable[str], *, members: bool = False) -> list[str]:
     """Python names of IDL names in one scope: the stubs' rule (``_`` appended when needed)."""
     try:
-        from idlgen.pyview import RESERVED_PARAM_NAMES, NameSpace
+        from idlgen.pyview import RESERVED_MEMBER_NAMES, RESERVED_PARAM_NAMES, NameSpace
     except ImportError:  # pragma: no cover - the stubs generator is not installed
+        reserved = _FALLBACK_MEMBER_NAMES if members else frozenset({"self", "cls"})
         taken: set[str] = set()
         out: list[str] = []
         for name in names:
             py = name
-            while keyword.iskeyword(py) or py in ("self", "cls") or py in taken:
+            while keyword.iskeyword(py) or py in reserved or py in taken:
                 py += "_"
             taken.add(py)
             out.append(py)
         return out
-    space = NameSpace(RESERVED_PARAM_NAMES)
+    space = NameSpace(RESERVED_MEMBER_NAMES if members else RESERVED_PARAM_NAMES)
     return [space.add(name) for name in names]
 
 
@@ -94,7 +102,7 @@ class _SpecBuilder:
     # -- members
 
     def params(self, params: list[Param]) -> list[dict[str, Any]]:
-        names = [p.name or f"p{i}" for i, p in enumerate(params)]
+        names = [p.name or f"arg{i}" for i, p in enumerate(params)]
         py_names = _python_names(names)
         out = []
         for p, name, py in zip(params, names, py_names, strict=True):
@@ -108,10 +116,18 @@ class _SpecBuilder:
             out.append(item)
         return out
 
-    def method(self, m: Method) -> dict[str, Any]:
+    def method(self, m: Method, py_name: str = "") -> dict[str, Any]:
         item: dict[str, Any] = {"name": m.name, "kind": m.kind, "dispid": m.id}
+        if py_name and py_name != m.name:
+            item["py_name"] = py_name
         item["params"] = self.params(m.params)
         return item
+
+    def methods(self, methods: list[Method]) -> list[dict[str, Any]]:
+        """The members of one interface body, with the Python names the stubs give them."""
+        distinct = list(dict.fromkeys(m.name for m in methods))
+        py = dict(zip(distinct, _python_names(distinct, members=True), strict=True))
+        return [self.method(m, py[m.name]) for m in methods]
 
     # -- declarations
 
@@ -129,7 +145,7 @@ class _SpecBuilder:
             chain.append(base)
             base = self.lookup(base.base.name) if base.base is not None else None
         for iface in reversed(chain):  # inherited members first, in vtable order
-            members += [self.method(m) for m in iface.methods if not m.has_attr("call_as")]
+            members += self.methods([m for m in iface.methods if not m.has_attr("call_as")])
         root = base.name if isinstance(base, Interface) else "IUnknown"
         flags = [a.name for a in d.attributes if a.name in ("dual", "oleautomation")]
         if any(i.has_attr("dual") for i in chain) and "dual" not in flags:
@@ -138,12 +154,13 @@ class _SpecBuilder:
             "name": d.name,
             "iid": d.uuid or "00000000-0000-0000-0000-000000000000",
             "base": root,
+            "bases": [i.name for i in chain[1:]],
             "flags": flags,
             "members": members,
         }
 
     def dispinterface(self, d: DispInterface, *, as_source: bool) -> None:
-        methods = [self.method(m) for m in d.methods]
+        methods = self.methods(d.methods)
         if as_source:
             self.dispinterfaces[d.name] = {
                 "name": d.name,
@@ -169,14 +186,15 @@ class _SpecBuilder:
                     ],
                 }
             )
-            members.append(
-                {
-                    "name": p.name,
-                    "kind": "propput",
-                    "dispid": p.id,
-                    "params": [{"name": "value", "type": spelled}],
-                }
-            )
+            if not p.has_attr("readonly"):
+                members.append(
+                    {
+                        "name": p.name,
+                        "kind": "propput",
+                        "dispid": p.id,
+                        "params": [{"name": "value", "type": spelled}],
+                    }
+                )
         self.interfaces[d.name] = {
             "name": d.name,
             "iid": d.uuid or "00000000-0000-0000-0000-000000000000",
@@ -193,6 +211,8 @@ class _SpecBuilder:
             if isinstance(target, Interface):
                 if member.is_source:
                     continue  # a vtable source interface: no connection-point check for it
+                if name in _ROOT_INTERFACES:
+                    continue  # IUnknown/IDispatch: every COM object has them
                 self.interface(target)
             elif isinstance(target, DispInterface):
                 self.dispinterface(target, as_source=member.is_source)
@@ -269,12 +289,42 @@ def format_source(source: str) -> str:
     return format_python(source)
 
 
+def _json_literal(data: object, width: int = 88) -> str:
+    """*data* as compact JSON: a concatenation of string literals, one per line.
+
+    Broken after commas into pieces of about *width* characters: cheap for black to format
+    (a large dict display is not) and deterministic.
+    """
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=True)
+    pieces: list[str] = []
+    current = ""
+    for token in re.split(r"(?<=,)", text):
+        if current and len(current) + len(token) > width:
+            pieces.append(current)
+            current = ""
+        current += token
+    if current:
+        pieces.append(current)
+    return "\n".join(repr(piece) for piece in pieces)
+
+
 def _text_literal(text: str) -> str:
     """*text* as a parenthesised concatenation of one string literal per line."""
     if not text:
         return '""'
     lines = text.splitlines(keepends=True)
     return "(\n" + "\n".join(repr(line) for line in lines) + "\n)"
+
+
+def _package_name(path: str) -> str:
+    """The stubs' default package name for *path* (idlgen.codegen's rule)."""
+    try:
+        from idlgen.codegen import package_name_for
+    except ImportError:  # pragma: no cover - the stubs generator is not installed
+        name = re.sub(r"[^a-z0-9_]", "_", Path(path).stem.lower()) or "idl"
+        name = "idl_" + name if name[0].isdigit() else name
+        return name + "_" if keyword.iskeyword(name) else name
+    return package_name_for(path)
 
 
 def _docstring(text: str) -> str:
@@ -331,8 +381,7 @@ def render_conformance(
         raise ValueError(f"no main file {path!r} in the program")
     data = spec_data(program, main.path)
     spec = conf.Spec.from_dict(data)
-    stem = Path(main.path).stem
-    package = package or stem.lower()
+    package = package or _package_name(main.path)
     stubs = stubs_package or package
     suite_dir = f"{package}_conformance"
     idl_name = Path(main.path).name
@@ -368,12 +417,13 @@ def render_conformance(
     emit(
         "spec.py",
         "spec.py.j2",
-        spec_literal=repr(data),
+        spec_literal=_json_literal(data),
         scenario_source_literal=repr(scenario_source),
         scenario_text_literal=_text_literal(scenario_text),
     )
     structural = structural_tests(spec)
-    emit("test_structure.py", "test_structure.py.j2", tests=structural)
+    if structural:
+        emit("test_structure.py", "test_structure.py.j2", tests=structural)
     tests = scenario_tests(loaded) if loaded is not None else []
     out[f"{suite_dir}/README.md"] = env.get_template("README.md.j2").render(
         **common,
