@@ -1,5 +1,5 @@
 """Allow ``python -m idlgen``."""
 
-from idlgen.cli import main
+from idlgen.cli import console_main
 
-raise SystemExit(main())
+console_main()

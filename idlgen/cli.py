@@ -17,6 +17,7 @@ traceback only under ``--traceback``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import traceback
@@ -281,5 +282,21 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def console_main() -> None:
+    """Entry point of the ``idlgen`` command and ``python -m idlgen``.
+
+    Runs :func:`main`, flushes the standard streams and ends the process with
+    ``os._exit``: tearing down the millions of model objects of a large run (and
+    the final garbage collection) would take longer than the work itself on a big
+    corpus, and nothing is left to clean up — output files are already written and
+    closed.
+    """
+    status = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    console_main()

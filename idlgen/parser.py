@@ -85,6 +85,7 @@ class _Parser:
                     acts[str(symbol)] = (len(arg.expansion), callbacks[arg], str(arg.origin.name))
             self.actions[state] = acts
         self.word_terminals: dict[str, list[str]] = {}
+        self._punct_choice: dict[tuple[int, str], tuple[str, str]] = {}
         self.punct_terminals: dict[str, list[str]] = {}
         # Lark's lexer order; a string terminal beats a pattern matching the same text
         order = sorted(
@@ -114,6 +115,20 @@ class _Parser:
             self.punct_terminals[lexeme] = names
         return names
 
+    def _choose_punct(self, row: dict[str, Any], lexeme: str) -> tuple[str, str]:
+        """The terminal a punctuation lexeme is in a parser state with actions *row*,
+        and the lexeme actually taken (``>>`` may be a single ``>``)."""
+        cands = self.punct(lexeme)
+        for c in cands:
+            if c in row:
+                return c, lexeme
+        if len(lexeme) > 1:
+            # `>>` closing two type-argument lists, and the like
+            for c in self.punct(lexeme[0]):
+                if c in row:
+                    return c, lexeme[0]
+        return (cands[0] if cands else "UNKNOWN"), lexeme
+
     def run(self, text: str) -> tuple[list[Declaration] | None, list[_SyntaxError]]:
         """Scan and parse *text*; returns the declarations (None after a syntax error)
         and the syntax errors, recovering at ``;`` and ``}`` to find later ones."""
@@ -128,6 +143,7 @@ class _Parser:
         n = len(text)
         match = _LEXEME.match
         word_terminals = self.word_terminals
+        punct_choice = self._punct_choice
         while True:
             if pos >= n:
                 tok = Token("$END", "", pos, line, pos - line_start + 1, line, pos - line_start + 1)
@@ -161,17 +177,12 @@ class _Parser:
                             ttype = cand
                             break
                 elif kind == "punct":
-                    cands = self.punct(lexeme)
-                    ttype = next((c for c in cands if c in row), "")
-                    if not ttype and len(lexeme) > 1:
-                        # `>>` closing two type-argument lists, and the like
-                        first = self.punct(lexeme[0])
-                        ttype = next((c for c in first if c in row), "")
-                        if ttype:
-                            lexeme = lexeme[0]
-                            end = pos + 1
-                    if not ttype:
-                        ttype = cands[0] if cands else "UNKNOWN"
+                    key = (states[-1], lexeme)
+                    choice = punct_choice.get(key)
+                    if choice is None:
+                        choice = punct_choice[key] = self._choose_punct(row, lexeme)
+                    ttype, lexeme = choice
+                    end = pos + len(lexeme)
                 else:
                     ttype = kind or ""
                 col = pos - line_start + 1
