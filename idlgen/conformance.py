@@ -1,9 +1,9 @@
 """The generated conformance suite's machinery: structural checks, scenario runner, pytest glue.
 
-A generated suite is small: its ``conftest.py`` builds a :class:`Spec` (the IDL's facts, as a
-literal dict) and loads ``idlgen.conformance`` as a pytest plugin; each test is one line::
+A generated suite is small: its ``spec.py`` builds a :class:`Spec` (the IDL's facts, as JSON
+data) and its ``conftest.py`` imports the pytest hooks defined here; each test is one line::
 
-    def test_IMsgrSession_State_read_only(suite: Suite) -> None:
+    def test_MsgrSession_IMsgrSession_State_read_only(suite: Suite) -> None:
         suite.check("property_access:MsgrSession.IMsgrSession.State")
 
     def test_scenario_invite_moves_to_invitation(suite: Suite) -> None:
@@ -11,7 +11,8 @@ literal dict) and loads ``idlgen.conformance`` as a pytest plugin; each test is 
 
 An implementation is plugged in with ``--impl=package.module``: that module defines
 ``new_implementation()`` returning an :class:`Implementation` (one factory per coclass and the
-harness object the scenarios drive); see ``docs/conformance.md``.  ``--expected-failures=FILE``
+harness object the scenarios drive); see ``docs/conformance.md``.  ``--impl=auto`` checks the
+generated stubs' own coclasses with every abstract member filled in.  ``--expected-failures=FILE``
 lists tests known to fail: they are reported as xfail, and fail the run if they start passing.
 
 Every failure is a :class:`ConformanceFailure` whose message names the IDL member and the rule in
