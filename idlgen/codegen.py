@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -147,6 +148,14 @@ class Imports:
     runtime: set[str] = field(default_factory=set)
     local: dict[str, set[str]] = field(default_factory=dict)
     type_only: dict[str, set[str]] = field(default_factory=dict)
+    #: absolute imports from other generated packages: module -> {"Name" or "Name as Alias"}
+    external: dict[str, set[str]] = field(default_factory=dict)
+    external_type_only: dict[str, set[str]] = field(default_factory=dict)
+
+    def use_external(self, module: str, name: str, *, runtime: bool) -> None:
+        """Import *name* (possibly ``X as Y``) from *module* of another generated package."""
+        target = self.external if runtime else self.external_type_only
+        target.setdefault(module, set()).add(name)
 
     def use_local(self, module: str, name: str, *, runtime: bool) -> None:
         """Import *name* from the sibling *module* (only for type checking unless *runtime*)."""
@@ -162,7 +171,10 @@ class Imports:
         if self.abc_types:
             std += _import_lines("collections.abc", self.abc_types, 0)
         typing = set(self.typing)
-        type_only = {m: n - self.local.get(m, set()) for m, n in self.type_only.items()}
+        type_only = {f".{m}": n - self.local.get(m, set()) for m, n in self.type_only.items()}
+        type_only.update(
+            {m: n - self.external.get(m, set()) for m, n in self.external_type_only.items()}
+        )
         type_only = {m: n for m, n in type_only.items() if n}
         if type_only:
             typing.add("TYPE_CHECKING")
@@ -172,6 +184,11 @@ class Imports:
             out += [*std, ""]
         if self.runtime:
             out += [*_import_lines("idlgen.runtime", self.runtime, 0), ""]
+        external = [
+            line for m, n in sorted(self.external.items()) if n for line in _import_lines(m, n, 0)
+        ]
+        if external:
+            out += [*external, ""]
         locals_ = [
             line
             for m, n in sorted(self.local.items())
@@ -182,8 +199,9 @@ class Imports:
             out += [*locals_, ""]
         if type_only:
             out.append("if TYPE_CHECKING:")
-            for m, n in sorted(type_only.items()):
-                out += _import_lines(f".{m}", n, 4)
+            # absolute (other packages) before relative (this one), as isort orders them
+            for m, n in sorted(type_only.items(), key=lambda item: (item[0][0] == ".", item[0])):
+                out += _import_lines(m, n, 4)
         while out and not out[-1]:
             out.pop()
         return out
@@ -469,8 +487,17 @@ def _strip_aliases(t: TypeRef) -> TypeRef:
 class _Builder:
     """Builds the module views of one package from one main file."""
 
-    def __init__(self, f: IdlFile, symbols: SymbolTable | None, package: str) -> None:
+    def __init__(
+        self,
+        f: IdlFile,
+        symbols: SymbolTable | None,
+        package: str,
+        external: dict[int, tuple[str, _Symbol]] | None = None,
+    ) -> None:
         self.file = f
+        #: classes generated in other packages of the same run: id(decl) -> (package, symbol)
+        self.external = external if external is not None else {}
+        self._aliases: dict[tuple[str, str], str] = {}
         self.symbols = symbols
         self.package = package
         self.sink = DiagnosticSink()
@@ -510,6 +537,8 @@ class _Builder:
                 if name is not None and self._valid(name, d, "struct"):
                     self.classes[id(d)] = _Symbol(self.names.add(name), "structs")
             elif isinstance(d, Interface):
+                if d.name in RUNTIME_INTERFACES:
+                    continue  # the runtime's IUnknown/IDispatch stand for these
                 if not self._is_com(d) or not self._valid(d.name, d, "interface"):
                     continue
                 module = "events" if id(d) in source_ids else "interfaces"
@@ -561,6 +590,8 @@ class _Builder:
                 sym = self.classes[id(target)]
                 imp.use_local(sym.module, sym.name, runtime=runtime)
                 return sym.name
+            if target is not None and id(target) in self.external:
+                return self._use_external(target, imp, runtime=runtime)
             if isinstance(target, Interface | DispInterface | CoClass):
                 return self._runtime_interface(target, imp)
             if isinstance(target, Typedef):
@@ -568,7 +599,10 @@ class _Builder:
                 if (
                     isinstance(inline, TaggedType)
                     and inline.definition is not None
-                    and id(inline.definition) in self.classes
+                    and (
+                        id(inline.definition) in self.classes
+                        or id(inline.definition) in self.external
+                    )
                 ):
                     return self.annotation(inline, imp, runtime=runtime)
                 return self.annotation(target.type, imp, runtime=runtime)
@@ -586,6 +620,8 @@ class _Builder:
                 sym = self.classes[id(d)]
                 imp.use_local(sym.module, sym.name, runtime=runtime)
                 return sym.name
+            if d is not None and id(d) in self.external:
+                return self._use_external(d, imp, runtime=runtime)
             return "int" if t.keyword == "enum" else "object"
         if isinstance(t, BaseType):
             if t.name in ("char", "wchar_t"):
@@ -615,6 +651,22 @@ class _Builder:
         if isinstance(t, BaseType):
             return t.name in CHAR_TYPES
         return isinstance(t, NamedType) and t.name in CHAR_TYPES
+
+    def _use_external(self, d: Declaration, imp: Imports, *, runtime: bool) -> str:
+        """Import the class generated for *d* in another package; the name used here."""
+        package, sym = self.external[id(d)]
+        key = (package, sym.name)
+        alias = self._aliases.get(key)
+        if alias is None:
+            alias = sym.name
+            if alias in self.names.taken or alias in self._aliases.values():
+                alias = f"{package.replace('.', '_')}_{sym.name}"
+                while alias in self.names.taken or alias in self._aliases.values():
+                    alias += "_"
+            self._aliases[key] = alias
+        spec = sym.name if alias == sym.name else f"{sym.name} as {alias}"
+        imp.use_external(f"{package}.{sym.module}", spec, runtime=runtime)
+        return alias
 
     def _runtime_interface(self, d: Declaration, imp: Imports) -> str:
         """The runtime class standing for an interface that is not generated here."""
@@ -1008,6 +1060,8 @@ class _Builder:
             sym = self.classes[id(base)]
             imp.use_local(sym.module, sym.name, runtime=True)
             return sym.name
+        if base is not None and id(base) in self.external:
+            return self._use_external(base, imp, runtime=True)
         if d.base is not None and d.base.name == "IDispatch":
             imp.runtime.add("IDispatch")
             return "IDispatch"
@@ -1351,13 +1405,15 @@ def package_name_for(path: str) -> str:
     """The default package name of an IDL file: its stem, lowercased, made an identifier.
 
     Characters other than ASCII letters, digits and ``_`` become ``_``; a
-    leading digit gets ``idl_`` in front; a keyword gets ``_`` appended.
+    leading digit gets ``idl_`` in front; a keyword, a module of the standard
+    library (``uuid``, ``types`` ...) or ``idlgen`` gets ``_`` appended, so the
+    package never shadows what generated code imports.
     """
     stem = os.path.splitext(os.path.basename(path))[0].lower()
     name = re.sub(r"[^a-z0-9_]", "_", stem) or "idl"
     if name[0].isdigit():
         name = "idl_" + name
-    return NameSpace().add(name)
+    return NameSpace(reserved={*sys.stdlib_module_names, "idlgen"}).add(name)
 
 
 def _valid_package(name: str) -> bool:
@@ -1380,18 +1436,45 @@ def _package_doc(f: IdlFile, source: str) -> str:
     return _doc_lines(*parts)
 
 
-def _render_file(f: IdlFile, symbols: SymbolTable | None, package: str) -> dict[str, str]:
-    source = os.path.basename(f.path)
+def _prepare(
+    f: IdlFile, symbols: SymbolTable | None, package: str, *, imported: bool = False
+) -> _Builder | None:
+    """Phase 1 for one file: check it can be generated and claim its class names.
+
+    An imported file that cannot be generated (WinRT) gives None; a main file raises.
+    """
     builder = _Builder(f, symbols, package)
     winrt = next((d for d in builder.decls if is_winrt_declaration(d)), None)
     if winrt is not None:
+        if imported:
+            return None
         message = "the Windows Runtime (WinRT) dialect is not generated yet (classic COM IDL only)"
         builder.sink.error(winrt.span, message)
         raise CompileError(builder.sink.diagnostics)
     builder.claim_names()
+    if builder.sink.has_errors:
+        raise CompileError(builder.sink.diagnostics)
+    return builder
+
+
+def _render_file(
+    f: IdlFile,
+    symbols: SymbolTable | None,
+    package: str,
+    builder: _Builder | None = None,
+    *,
+    skip_empty: bool = False,
+) -> dict[str, str]:
+    """Render the package of one file (phase 2); *builder* from :func:`_prepare`."""
+    source = os.path.basename(f.path)
+    if builder is None:
+        builder = _prepare(f, symbols, package)
+        assert builder is not None
     modules = builder.build()
     if builder.sink.has_errors:
         raise CompileError(builder.sink.diagnostics)
+    if skip_empty and all(m.empty for m in modules.values()):
+        return {}
     env = environment()
     header = _header(source)
     out: dict[str, str] = {}
@@ -1427,13 +1510,30 @@ _MODULE_TITLES = {
 }
 
 
+def _symbols_for(program: Program) -> Callable[[IdlFile], SymbolTable | None]:
+    """The symbol table to evaluate a file's expressions with (an import: the first main's)."""
+    fallback = next(iter(program.symbols.values()), None)
+
+    def lookup(f: IdlFile) -> SymbolTable | None:
+        return program.symbols.get(f.path, fallback)
+
+    return lookup
+
+
 def render_package(
     program: Program,
     *,
     package: str | None = None,
     emit: Collection[str] = BUILTIN_TARGETS,
+    with_imports: bool = False,
 ) -> dict[str, str]:
     """Render the Python package(s) for the main files of *program*.
+
+    With *with_imports*, every imported file gets a package of its own too
+    (named like a main file; IUnknown/IDispatch still come from the runtime),
+    and types from imports refer to those packages' classes (absolute imports:
+    the packages are siblings) instead of falling back to the runtime's
+    ``IUnknown``/``IDispatch``, ``int`` and ``object``.
 
     Returns ``{relative POSIX path: text}`` (black-formatted, deterministic);
     one package per main file, named by :func:`package_name_for` unless
@@ -1459,6 +1559,7 @@ def render_package(
         raise CompileError(sink.diagnostics)
     out: dict[str, str] = {}
     seen: dict[str, str] = {}
+    jobs: list[tuple[IdlFile, str, bool]] = []  # (file, package, imported)
     for f in program.files:
         name = package or package_name_for(f.path)
         if name in seen:
@@ -1471,14 +1572,40 @@ def render_package(
             )
             continue
         seen[name] = f.path
-        if any(t in emit for t in BUILTIN_TARGETS):
+        jobs.append((f, name, False))
+    if with_imports:
+        mains = {id(f) for f in program.files}
+        names = NameSpace(taken=seen)
+        for f in program.imports:
+            if id(f) not in mains:
+                jobs.append((f, names.add(package_name_for(f.path)), True))
+    symbols_of = _symbols_for(program)
+    builders: dict[int, _Builder] = {}
+    if any(t in emit for t in BUILTIN_TARGETS):
+        for f, name, imported in jobs:
             try:
-                out.update(_render_file(f, program.symbols.get(f.path), name))
+                builder = _prepare(f, symbols_of(f), name, imported=imported)
             except CompileError as exc:
                 problems.extend(exc.diagnostics)
                 continue
-        for target in sorted(set(emit) - set(BUILTIN_TARGETS)):
-            out.update(EMITTERS[target](program, name))
+            if builder is not None:
+                builders[id(f)] = builder
+        external = {
+            key: (b.package, sym) for b in builders.values() for key, sym in b.classes.items()
+        }
+        for b in builders.values():
+            b.external = external
+    for f, name, imported in jobs:
+        builder = builders.get(id(f))
+        if builder is not None:
+            try:
+                out.update(_render_file(f, symbols_of(f), name, builder, skip_empty=imported))
+            except CompileError as exc:
+                problems.extend(exc.diagnostics)
+                continue
+        if not imported:
+            for target in sorted(set(emit) - set(BUILTIN_TARGETS)):
+                out.update(EMITTERS[target](program, name))
     if problems:
         raise CompileError(problems)
     return dict(sorted(out.items()))

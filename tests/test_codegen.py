@@ -436,6 +436,7 @@ def test_bad_package_name_and_unknown_target() -> None:
     assert codegen.package_name_for("dir/Ms-Foo.Bar.idl") == "ms_foo_bar"
     assert codegen.package_name_for("3d.idl") == "idl_3d"
     assert codegen.package_name_for("class.idl") == "class_"
+    assert codegen.package_name_for("uuid.idl") == "uuid_"  # never shadows the stdlib
 
 
 def test_register_emitter() -> None:
@@ -698,3 +699,29 @@ def test_sink_receives_fired_events(msgr: ModuleType) -> None:
     assert err.value.hresult == 0x80020003
     point.Unadvise(cookie)
     assert str(COMError(msgr.SR_INVITED_SELF)).startswith("0x81000613 SR_INVITED_SELF")
+
+
+def test_with_imports_references_the_imported_packages() -> None:
+    text = f"""
+        import "objidl.idl";
+        [object, uuid({UUID_1})] interface IUsesImports : IPersist {{
+            HRESULT Save([in] IStream* stream, [out, retval] STATSTG* stat);
+        }};
+        """
+    program = load_text(text)
+    plain = codegen.render_package(program)
+    src = plain["t/interfaces.py"]
+    assert "class IUsesImports(IUnknown):" in src
+    assert signature(src, "Save") == "Save(self, stream: IUnknown) -> object"
+    both = codegen.render_package(program, with_imports=True)
+    assert {"t", "objidl", "unknwn", "wtypes"} <= {path.split("/")[0] for path in both}
+    src = both["t/interfaces.py"]
+    assert "from objidl.interfaces import IPersist\n" in src  # a base: imported at run time
+    assert "class IUsesImports(IPersist):" in src
+    assert signature(src, "Save") == "Save(self, stream: IStream) -> STATSTG"
+    assert "    from objidl.interfaces import IStream" in src  # for type checking only
+    assert "    from objidl.structs import STATSTG" in src
+    assert not any(p.startswith("unknwn/") and "class IUnknown" in t for p, t in both.items())
+    for path, code in both.items():
+        if path.endswith(".py"):
+            compile(code, path, "exec")
