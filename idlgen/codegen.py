@@ -75,7 +75,7 @@ from idlgen.pyview import (
     py_literal,
     safe_comment,
 )
-from idlgen.resolve import SymbolTable, evaluate_expression
+from idlgen.resolve import BUILTIN_TYPE_NAMES, SymbolTable, evaluate_expression
 from idlgen.winrt import is_winrt_declaration
 
 __all__ = ["EMITTERS", "Emitter", "package_name_for", "register_emitter", "render_package"]
@@ -505,7 +505,6 @@ class _Builder:
         self.classes: dict[int, _Symbol] = {}  # id(decl) -> generated class
         self.decls = list(defined_declarations(f))
         self.modules = {m: ModuleView(m, "", Imports(m)) for m in _MODULE_ORDER}
-        self.sources: list[Interface | DispInterface] = []
 
     # ------------------------------------------------------------------ checks
 
@@ -543,15 +542,11 @@ class _Builder:
                     continue
                 module = "events" if id(d) in source_ids else "interfaces"
                 self.classes[id(d)] = _Symbol(self.names.add(d.name), module)
-                if module == "events":
-                    self.sources.append(d)
             elif isinstance(d, DispInterface):
                 if not self._valid(d.name, d, "dispinterface"):
                     continue
                 module = "events" if id(d) in source_ids else "interfaces"
                 self.classes[id(d)] = _Symbol(self.names.add(d.name), module)
-                if module == "events":
-                    self.sources.append(d)
             elif (
                 isinstance(d, CoClass)
                 and self._valid(d.name, d, "coclass")
@@ -612,7 +607,11 @@ class _Builder:
                 imp.runtime.add(t.name)
                 return t.name
             if target is None:
-                return BASE_TYPES.get(t.name, "int") if _is_c_name(t.name) else "object"
+                return (
+                    self.annotation(BaseType(t.name), imp)
+                    if t.name in BUILTIN_TYPE_NAMES
+                    else "object"
+                )
             return "object"
         if isinstance(t, TaggedType):
             d = t.definition or t.target
@@ -1375,25 +1374,6 @@ def _optional(annotation: str) -> str:
 
 def _literal_ok(value: object) -> bool:
     return isinstance(value, int | float | str)
-
-
-def _is_c_name(name: str) -> bool:
-    return name in (
-        "boolean",
-        "byte",
-        "char",
-        "double",
-        "error_status_t",
-        "float",
-        "handle_t",
-        "hyper",
-        "int",
-        "long",
-        "short",
-        "small",
-        "void",
-        "wchar_t",
-    )
 
 
 # --------------------------------------------------------------------------- packages
