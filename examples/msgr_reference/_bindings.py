@@ -1,10 +1,9 @@
 """The one place the reference implementation imports its COM base and the IDL's facts from.
 
-Normally: ``idlgen.runtime`` (COMError, ByRef, HRESULTs) and the package idlgen generates from
-``examples/Msgrpriv.idl`` — ``msgrpriv`` from ``sys.path`` when it is there (the generated
+``idlgen.runtime`` (COMError, ByRef, HRESULTs) and the package idlgen generates from
+``examples/Msgrpriv.idl``: ``msgrpriv`` from ``sys.path`` when it is there (the generated
 suite's output directory, or a package you generated), else generated on first use into
-``examples/msgr_reference/generated/``.  Where idlgen's generator or runtime is missing, the
-stand-in in :mod:`._standin` is used instead (same shapes).
+``examples/msgr_reference/generated/`` (ignored by git).
 """
 
 from __future__ import annotations
@@ -14,6 +13,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from idlgen import runtime
 
 HERE = Path(__file__).resolve().parent
 IDL = HERE.parent / "Msgrpriv.idl"
@@ -35,71 +36,59 @@ def _generate_stubs() -> ModuleType:
     return importlib.import_module("msgrpriv")
 
 
-def _stubs() -> ModuleType | None:
+def _stubs() -> ModuleType:
     try:
         return importlib.import_module("msgrpriv")
     except ImportError:
-        pass
-    try:
         return _generate_stubs()
-    except ImportError:  # idlgen's stubs generator is not installed
-        return None
 
 
-try:
-    from idlgen import runtime as _runtime
-except ImportError:  # idlgen's runtime is not installed
-    msgrpriv: ModuleType | None = None
-else:
-    msgrpriv = _stubs()
+msgrpriv = _stubs()
+_rt: Any = runtime
+_stub: Any = msgrpriv
 
-if msgrpriv is None:
-    from ._standin import *  # noqa: F403
-    from ._standin import Contact as Contact
-else:
-    _rt: Any = _runtime
-    _stub: Any = msgrpriv
-    COMError = _rt.COMError
-    ByRef = _rt.ByRef
-    S_OK = _rt.S_OK
-    E_NOTIMPL = _rt.E_NOTIMPL
-    E_NOINTERFACE = _rt.E_NOINTERFACE
-    E_POINTER = _rt.E_POINTER
-    E_FAIL = _rt.E_FAIL
-    E_INVALIDARG = _rt.E_INVALIDARG
-    SESSION_STATE = _stub.SESSION_STATE
-    LockStatus = _stub.LockStatus
-    SESSION_FLAGS = _stub.SESSION_FLAGS
-    MSGR_E_NOT_LOGGED_ON = int(_stub.MSGR_E_NOT_LOGGED_ON)
-    SR_INVITATION_DECLINED = int(_stub.SR_INVITATION_DECLINED)
-    SR_SESSION_NOT_READY = int(_stub.SR_SESSION_NOT_READY)
-    SR_NOT_INVITEE = int(_stub.SR_NOT_INVITEE)
-    SR_NOT_INVITER = int(_stub.SR_NOT_INVITER)
-    SR_APP_ALREADY_REGISTERED = int(_stub.SR_APP_ALREADY_REGISTERED)
-    SR_APP_NOT_REGISTERED = int(_stub.SR_APP_NOT_REGISTERED)
-    SR_NOT_VALID_FOR_APP_INVITE = int(_stub.SR_NOT_VALID_FOR_APP_INVITE)
-    SR_APP_NOT_SPECIFIED = int(_stub.SR_APP_NOT_SPECIFIED)
-    SR_CONTEXT_DATA_OVER_LIMIT = int(_stub.SR_CONTEXT_DATA_OVER_LIMIT)
-    SR_INVITED_SELF = int(_stub.SR_INVITED_SELF)
-    SR_SESSION_STATE_INVALID = int(_stub.SR_SESSION_STATE_INVALID)
-    MSGR_E_API_NOTINITIALIZED = int(_stub.MSGR_E_API_NOTINITIALIZED)
-    MSGR_E_API_LOCKED = int(_stub.MSGR_E_API_LOCKED)
-    MSGR_E_API_ALREADY_UNLOCKED = int(_stub.MSGR_E_API_ALREADY_UNLOCKED)
-    MSGR_E_API_PENDING_UNLOCK = int(_stub.MSGR_E_API_PENDING_UNLOCK)
-    MSGR_E_API_DISABLED = int(_stub.MSGR_E_API_DISABLED)
-    DMsgrSessionManagerEvents = _stub.DMsgrSessionManagerEvents
-    DMsgrSessionEvents = _stub.DMsgrSessionEvents
-    DMessengerPrivateEvents = _stub.DMessengerPrivateEvents
-    MsgrSessionManager = _stub.MsgrSessionManager
-    MsgrSession = _stub.MsgrSession
-    MessengerPriv = _stub.MessengerPriv
+COMError = _rt.COMError
+ByRef = _rt.ByRef
+S_OK = int(_rt.S_OK)
+E_NOTIMPL = int(_rt.E_NOTIMPL)
+E_NOINTERFACE = int(_rt.E_NOINTERFACE)
+E_POINTER = int(_rt.E_POINTER)
+E_FAIL = int(_rt.E_FAIL)
+E_INVALIDARG = int(_rt.E_INVALIDARG)
+SESSION_STATE = _stub.SESSION_STATE
+LockStatus = _stub.LockStatus
+SESSION_FLAGS = _stub.SESSION_FLAGS
+MSGR_E_NOT_LOGGED_ON = int(_stub.MSGR_E_NOT_LOGGED_ON)
+SR_INVITATION_DECLINED = int(_stub.SR_INVITATION_DECLINED)
+SR_SESSION_NOT_READY = int(_stub.SR_SESSION_NOT_READY)
+SR_NOT_INVITEE = int(_stub.SR_NOT_INVITEE)
+SR_NOT_INVITER = int(_stub.SR_NOT_INVITER)
+SR_APP_ALREADY_REGISTERED = int(_stub.SR_APP_ALREADY_REGISTERED)
+SR_APP_NOT_REGISTERED = int(_stub.SR_APP_NOT_REGISTERED)
+SR_NOT_VALID_FOR_APP_INVITE = int(_stub.SR_NOT_VALID_FOR_APP_INVITE)
+SR_APP_NOT_SPECIFIED = int(_stub.SR_APP_NOT_SPECIFIED)
+SR_CONTEXT_DATA_OVER_LIMIT = int(_stub.SR_CONTEXT_DATA_OVER_LIMIT)
+SR_INVITED_SELF = int(_stub.SR_INVITED_SELF)
+SR_SESSION_STATE_INVALID = int(_stub.SR_SESSION_STATE_INVALID)
+MSGR_E_API_NOTINITIALIZED = int(_stub.MSGR_E_API_NOTINITIALIZED)
+MSGR_E_API_LOCKED = int(_stub.MSGR_E_API_LOCKED)
+MSGR_E_API_ALREADY_UNLOCKED = int(_stub.MSGR_E_API_ALREADY_UNLOCKED)
+MSGR_E_API_PENDING_UNLOCK = int(_stub.MSGR_E_API_PENDING_UNLOCK)
+MSGR_E_API_DISABLED = int(_stub.MSGR_E_API_DISABLED)
+DMsgrSessionManagerEvents = _stub.DMsgrSessionManagerEvents
+DMsgrSessionEvents = _stub.DMsgrSessionEvents
+DMessengerPrivateEvents = _stub.DMessengerPrivateEvents
+MsgrSessionManager = _stub.MsgrSessionManager
+MsgrSession = _stub.MsgrSession
+MessengerPriv = _stub.MessengerPriv
 
-    class Contact(_rt.IDispatch):  # type: ignore[misc,name-defined]
-        """A Messenger contact (the IDL types it as IDispatch)."""
 
-        def __init__(self, signin_name: str, online: bool) -> None:
-            self.SigninName = signin_name
-            self.online = online
+class Contact(runtime.IDispatch):
+    """A Messenger contact (the IDL types it as IDispatch)."""
 
-        def __repr__(self) -> str:
-            return f"<Contact {self.SigninName}>"
+    def __init__(self, signin_name: str, online: bool) -> None:
+        self.SigninName = signin_name
+        self.online = online
+
+    def __repr__(self) -> str:
+        return f"<Contact {self.SigninName}>"

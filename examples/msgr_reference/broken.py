@@ -105,6 +105,12 @@ class _StateWritable(Session):
         self._state = value
 
 
+class _StatePlainInt(Session):
+    @property
+    def State(self) -> Any:
+        return int(self._state)  # a bare number, not a SESSION_STATE member
+
+
 class _AcceptAnyState(Session):
     def Accept(self, bstrAppData: str) -> None:
         if self._state in (b.SESSION_STATE.SS_CANCELLED, b.SESSION_STATE.SS_DECLINED):
@@ -195,6 +201,12 @@ VARIANTS: dict[str, Variant] = {
         "test_MsgrSession_IMsgrSession_State_read_only",
         ("IMsgrSession.State is read-only", "setting it must fail"),
         _with_session(_StateWritable),
+    ),
+    "state_not_enum": Variant(
+        "IMsgrSession.State returns a SESSION_STATE member",
+        "test_MsgrSession_IMsgrSession_return_types",
+        ("IMsgrSession.State returns", "not a member of the enum SESSION_STATE"),
+        _with_session(_StatePlainInt),
     ),
     "accept_wrong_state": Variant(
         "Accept on the inviter's session fails with SR_SESSION_STATE_INVALID",
