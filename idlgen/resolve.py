@@ -45,6 +45,7 @@ import difflib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from idlgen.diagnostics import NO_SPAN, DiagnosticSink, Span
 from idlgen.model import (
@@ -232,6 +233,8 @@ class _FileState:
     """What the resolver remembers about a shared (imported) file across runs."""
 
     resolved: bool = False
+    #: the registrations re-declaring the file amounts to, in order (built on first use)
+    declare_ops: list[tuple[str, Any]] | None = None
 
 
 class Resolver:
@@ -308,8 +311,11 @@ class Resolver:
         self._checking, self._in_library, self._current_file = check, False, f.path
         try:
             if state.resolved and not check:
-                for d in f.declarations:
-                    self._declare_only(d)
+                if state.declare_ops is None:
+                    state.declare_ops = []
+                    for d in f.declarations:
+                        self._declare_ops(d, state.declare_ops)
+                self._replay(state.declare_ops)
             else:
                 self._statements(f.declarations)
                 state.resolved = True
@@ -327,6 +333,58 @@ class Resolver:
         return real
 
     # ------------------------------------------------------------------ declaring
+
+    def _replay(self, ops: list[tuple[str, Any]]) -> None:
+        """Run the registrations recorded by :meth:`_declare_ops`."""
+        register_type, register_tagged = self._register_type, self._register_tagged
+        register_value = self._register_value
+        for kind, arg in ops:
+            if kind == "type":
+                register_type(arg, quiet=True)
+            elif kind == "value":
+                register_value(arg.name, arg, quiet=True)
+            elif kind == "tagged":
+                register_tagged(arg, quiet=True)
+            elif kind == "walk":
+                self._walk_file(arg, check=False)
+            else:
+                self._importlib(arg)
+
+    def _declare_ops(self, d: Declaration, out: list[tuple[str, Any]]) -> None:
+        """Record, flat and in order, what :meth:`_declare_only` would register for *d*."""
+        if isinstance(d, Import):
+            if d.resolved is not None:
+                out.append(("walk", d.resolved))
+        elif isinstance(d, ImportLib):
+            out.append(("importlib", d))
+        elif isinstance(d, Library | Module | Namespace):
+            if isinstance(d, Module):
+                out.append(("type", d))
+            for inner in d.body:
+                self._declare_ops(inner, out)
+        elif isinstance(d, Interface):
+            out.append(("type", d))
+            for item in d.body:
+                if isinstance(item, Declaration):
+                    self._declare_ops(item, out)
+        elif isinstance(d, Struct | Union | Enum):
+            out.append(("tagged", d))
+        elif isinstance(d, Typedef):
+            out.append(("type", d))
+            self._inline_ops(d.type, out)
+        elif isinstance(d, Const):
+            out.append(("value", d))
+        elif isinstance(d, _TYPE_KINDS):
+            out.append(("type", d))
+        elif isinstance(d, Function | Variable):
+            self._inline_ops(d.type if isinstance(d, Variable) else d.return_type, out)
+
+    @staticmethod
+    def _inline_ops(t: TypeRef, out: list[tuple[str, Any]]) -> None:
+        while isinstance(t, PointerType | ArrayType):
+            t = t.target if isinstance(t, PointerType) else t.element
+        if isinstance(t, TaggedType) and t.definition is not None:
+            out.append(("tagged", t.definition))
 
     def _declare_only(self, d: Declaration) -> None:
         """Re-register the names of an already resolved declaration (no checks)."""
