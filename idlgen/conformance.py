@@ -369,12 +369,22 @@ class Implementation(Protocol):
 
 
 def load_implementation(module_name: str) -> Callable[[], Implementation]:
-    """Import ``--impl`` *module_name* and return its ``new_implementation`` function."""
-    module = importlib.import_module(module_name)
+    """Import ``--impl`` *module_name* and return its ``new_implementation`` function.
+
+    Raises ``pytest.UsageError`` (a one-line message, no traceback) when the module does not
+    import or defines no ``new_implementation``.
+    """
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise pytest.UsageError(
+            f"--impl={module_name}: cannot import it ({type(exc).__name__}: {exc})"
+        ) from None
     factory = getattr(module, "new_implementation", None)
     if not callable(factory):
-        raise ConformanceFailure(
-            "impl", f"{module_name} must define new_implementation() -> Implementation"
+        raise pytest.UsageError(
+            f"--impl={module_name}: the module must define new_implementation(), returning "
+            "an object with 'factories' (one per coclass) and 'harness'"
         )
     return factory  # type: ignore[no-any-return]
 
@@ -1336,6 +1346,11 @@ class Suite:
         """Run behaviour scenario *name* of the scenario file."""
         if self.scenarios is None:
             raise ConformanceFailure(f"scenario:{name}", "this suite has no scenario file")
+        if not any(s.name == name for s in self.scenarios.scenarios):
+            raise ConformanceFailure(
+                f"scenario:{name}",
+                f"no scenario {name!r} in the scenario file: generate the suite again",
+            )
         ScenarioRunner(self.spec, self.scenarios).run(name, self.implementation)
 
 
@@ -1637,8 +1652,9 @@ def new_suite(config: Any, spec: Spec, scenarios: sc.ScenarioFile | None, stubs:
             cache["factory"] = lambda: auto
         else:
             cache["factory"] = load_implementation(module_name)
-        if stubs:
-            _stub_classes(spec, stubs)
+    if stubs and not cache.get("stubs"):
+        cache["stubs"] = True
+        _stub_classes(spec, stubs)
     return Suite(spec, cache["factory"](), scenarios)
 
 
@@ -1669,6 +1685,12 @@ def pytest_configure(config: Any) -> None:
     config.addinivalue_line(
         "markers", "adopted: the scenario checks a rule the documentation leaves open"
     )
+    module_name = config.getoption("--impl", default=None)
+    if module_name and module_name != AUTO_IMPL:
+        # fail once, before collection, rather than in every test
+        config.__dict__.setdefault("_idlgen_conformance", {})["factory"] = load_implementation(
+            module_name
+        )
     path = config.getoption("--expected-failures", default=None)
     expected: set[str] = set()
     if path:

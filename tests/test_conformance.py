@@ -232,6 +232,7 @@ def runs(out_dir: Path) -> dict[str, Run]:
             ("xpass", [ref, xfail, "-k", "State"], {}),
             ("adopted", [ref, "-m", "adopted"], {}),
             ("noimpl", ["-k", "factory"], {}),
+            ("badimpl", ["--impl=no_such_module_xyz"], {}),
         ],
     )
 
@@ -310,6 +311,10 @@ def test_missing_impl_is_a_usage_error(runs: dict[str, Run]) -> None:
     run = runs["noimpl"]
     assert run.returncode != 0
     assert "pass --impl=package.module" in run.output
+    run = runs["badimpl"]
+    assert run.returncode == 4  # a usage error, once, before any test runs
+    assert "--impl=no_such_module_xyz: cannot import it (ModuleNotFoundError" in run.output
+    assert run.outcomes == {}
 
 
 # --------------------------------------------------------------------------- bad scenario files
