@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+import idlgen
 from idlgen import api
 from idlgen import conformance as conf
 from idlgen.conformance_gen import format_source, render_conformance, spec_data
@@ -172,6 +173,16 @@ def test_generated_suite_files(program: Program, rendered: dict[str, str]) -> No
     finally:
         rendered[f"{SUITE}/README.md"] = readme
     assert render_conformance(program) == rendered, "generation must be deterministic"
+
+
+def test_tests_emit_target_through_the_api() -> None:
+    """``idlgen.render(..., emit=["tests"])`` reaches the conformance emitter; --package names
+    both the stubs package the suite uses and the suite's directory."""
+    files = idlgen.render([str(IDL)], emit=["tests"], package="messenger")
+    names = ["README.md", "__init__.py", "conftest.py", "spec.py", "test_scenarios.py"]
+    names.append("test_structure.py")
+    assert sorted(files) == [f"messenger_conformance/{name}" for name in names]
+    assert 'STUBS_PACKAGE = "messenger"' in files["messenger_conformance/conftest.py"]
 
 
 def test_one_test_per_check_and_scenario(program: Program, rendered: dict[str, str]) -> None:
