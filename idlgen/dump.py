@@ -251,6 +251,7 @@ class _Dumper:
             return [self.instantiation(t, d) for t in d.instantiations]
         out = self.declaration(d)
         out["namespace"] = d.namespace
+        out["helpstring"] = d.helpstring
         return [out]
 
     def instantiation(self, t: NamedType, d: Declare) -> JsonObject:
@@ -424,6 +425,7 @@ class _Dumper:
             "id": m.id,
             "return_type": type_spelling(m.return_type),
             "params": [self.param(p) for p in m.params],
+            "helpstring": m.helpstring,
         }
 
     def param(self, p: Param) -> JsonObject:

@@ -200,6 +200,7 @@ def test_dump_json_interface_contract() -> None:
         "typedef": "STATE",
         "members": [{"name": "S_ON", "value": 1}, {"name": "S_OFF", "value": 2}],
         "namespace": None,
+        "helpstring": None,
     }
     assert foo == {
         "kind": "interface",
@@ -209,6 +210,7 @@ def test_dump_json_interface_contract() -> None:
         "base": "IUnknown",
         "attributes": ["object", "uuid", "dual"],
         "namespace": None,
+        "helpstring": None,
         "type_params": [],
         "requires": [],
         "methods": [
@@ -227,6 +229,7 @@ def test_dump_json_interface_contract() -> None:
                         "default": None,
                     }
                 ],
+                "helpstring": None,
             },
             {
                 "name": "Go",
@@ -251,6 +254,7 @@ def test_dump_json_interface_contract() -> None:
                         "default": None,
                     },
                 ],
+                "helpstring": None,
             },
         ],
     }
