@@ -105,7 +105,7 @@ def register_emitter(name: str, fn: Emitter) -> None:
 
 def _load_template(name: str) -> str | None:
     """Template text from the installed package (``idlgen/templates``) or the source tree."""
-    if "/" in name.strip("/") and ".." in name.split("/"):
+    if ".." in name.replace("\\", "/").split("/"):
         return None
     try:
         res = resources.files("idlgen").joinpath("templates", name)

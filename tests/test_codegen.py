@@ -439,6 +439,13 @@ def test_bad_package_name_and_unknown_target() -> None:
     assert codegen.package_name_for("uuid.idl") == "uuid_"  # never shadows the stdlib
 
 
+def test_template_loader() -> None:
+    text = codegen._load_template("interfaces.py.jinja")
+    assert text is not None and "class {{ c.name }}" in text
+    assert codegen._load_template("../pyproject.toml") is None
+    assert codegen._load_template("no-such.jinja") is None
+
+
 def test_register_emitter() -> None:
     seen: list[str] = []
 
