@@ -576,6 +576,8 @@ def test_generated_package_passes_mypy_strict(example_dir: Path, tmp_path: Path)
             *("--cache-dir", str(tmp_path / "cache"), "msgrpriv", "usage_check.py"),
         ],
         cwd=example_dir,
+        # idlgen itself from this checkout, installed or not
+        env=dict(os.environ, MYPYPATH=str(REPO)),
         capture_output=True,
         text=True,
         timeout=180,
