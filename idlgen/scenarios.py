@@ -164,6 +164,7 @@ class Step:
     kind: str
     index: int  #: 1-based position in the scenario
     line: int
+    column: int = 1
     target: str = ""
     ref: Ref | None = None
     args: tuple[Value, ...] = ()
@@ -246,6 +247,7 @@ class _Lines:
     def __init__(self, text: str) -> None:
         self.scenario_lines: list[int] = []
         self.step_lines: list[list[int]] = []
+        self.step_columns: dict[int, int] = {}  #: line -> column of the step's "{"
         self.harness_lines: dict[str, int] = {}
         in_steps = False
         for number, raw in enumerate(text.splitlines(), start=1):
@@ -263,8 +265,10 @@ class _Lines:
                 rest = line.split("=", 1)[1].strip().lstrip("[").strip()
                 if rest.startswith("{"):
                     self.step_lines[-1].append(number)
+                    self.step_columns[number] = raw.find("{") + 1
             elif in_steps and line.startswith("{"):
                 self.step_lines[-1].append(number)
+                self.step_columns[number] = raw.find("{") + 1
 
     def scenario(self, index: int) -> int:
         return self.scenario_lines[index] if index < len(self.scenario_lines) else 0
@@ -273,6 +277,10 @@ class _Lines:
         if scenario < len(self.step_lines) and step < len(self.step_lines[scenario]):
             return self.step_lines[scenario][step]
         return self.scenario(scenario)
+
+    def column(self, line: int) -> int:
+        """The column of the step on *line* (1 when unknown)."""
+        return self.step_columns.get(line, 1)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -666,9 +674,10 @@ def _parse_scenario(
     sinks: set[str] = set()
     for i, raw_step in enumerate(raw_steps):
         line = lines.step(s_index, i)
-        where = Span(path, line, 1)
+        where = Span(path, line, lines.column(line))
         try:
             step = _parse_step(raw_step, i + 1, line)
+            step.column = where.column
             _check_step_flow(step, bound, sinks, harness)
         except _Problem as problem:
             sink.error(where, f"{label}, step {i + 1}: {problem}")
@@ -793,7 +802,7 @@ def check_names(scenarios: ScenarioFile, names: IdlNames) -> list[Diagnostic]:
     for scenario in scenarios.scenarios:
         sources: dict[str, str] = {}  # sink name -> source interface
         for step in scenario.steps:
-            span = Span(scenarios.path, step.line, 1)
+            span = Span(scenarios.path, step.line, step.column)
             label = f"scenario '{scenario.name}', step {step.index}"
             for problem in _name_problems(step, names, all_members, interfaces, sources):
                 sink.error(span, f"{label}: {problem}")

@@ -149,7 +149,7 @@ def test_validation_errors_are_worded(body: str, words: list[str]) -> None:
 def test_error_names_the_line_of_the_step() -> None:
     message = one_error(scenario(X, "{ bogus = 1 }"))
     line = HEADER.count("\n") + 6
-    assert message.startswith(f"x.scenarios.toml:{line}:1:"), message
+    assert message.startswith(f"x.scenarios.toml:{line}:3:"), message  # at the step's "{"
 
 
 def test_duplicate_scenario_names_and_unknown_top_level_keys() -> None:
