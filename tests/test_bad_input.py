@@ -219,3 +219,15 @@ def test_child_process_exit_status(content: bytes, tmp_path: Path) -> None:
     assert p.returncode == 1, p.stderr[-2000:]
     assert "Traceback" not in p.stderr and "internal error" not in p.stderr
     assert "error: " in p.stderr
+
+
+def test_a_huge_file_is_refused_quickly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from idlgen.frontend import MAX_SOURCE_BYTES
+
+    huge = tmp_path / "huge.idl"
+    with huge.open("wb") as f:
+        f.truncate(50 * 1024 * 1024)  # sparse: no time or disk spent
+    assert huge.stat().st_size > MAX_SOURCE_BYTES
+    assert main(["check", str(huge)]) == 1
+    err = capsys.readouterr().err
+    assert "file too large (50.0 MB; idlgen reads source files up to 16 MB)" in err
