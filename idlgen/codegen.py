@@ -554,13 +554,24 @@ class _Builder:
             ):
                 self.classes[id(d)] = _Symbol(self.names.add(d.name), "coclasses")
 
+    def _defined_by_name(self) -> dict[str, Declaration]:
+        """The generated interfaces and dispinterfaces of this file, by IDL name."""
+        return {
+            d.name: d
+            for d in self.decls
+            if isinstance(d, Interface | DispInterface) and d.name and d.is_defined
+        }
+
     def _source_interfaces(self) -> set[int]:
         out: set[int] = set()
         for d in self.decls:
             if isinstance(d, CoClass):
                 for m in d.interfaces:
-                    if m.is_source and isinstance(m.type.target, Interface | DispInterface):
-                        out.add(id(m.type.target))
+                    target = m.type.target
+                    if isinstance(target, Interface | DispInterface) and not target.is_defined:
+                        target = self._defined_by_name().get(target.name, target)
+                    if m.is_source and isinstance(target, Interface | DispInterface):
+                        out.add(id(target))
         return out
 
     @staticmethod
@@ -1189,6 +1200,10 @@ class _Builder:
         default_source = "None"
         for member in d.interfaces:
             target = member.type.target
+            if target is not None and id(target) not in self.classes:
+                # a forward declaration (`interface X;` before the coclass, possibly of
+                # what turns out to be a dispinterface): take the definition of this file
+                target = self._defined_by_name().get(target.name or "")
             if target is None or id(target) not in self.classes:
                 continue
             tsym = self.classes[id(target)]

@@ -734,3 +734,23 @@ def test_with_imports_references_the_imported_packages() -> None:
     for path, code in both.items():
         if path.endswith(".py"):
             compile(code, path, "exec")
+
+
+def test_coclass_members_declared_forward_are_found() -> None:
+    """`interface X;` / `dispinterface D;` before the coclass, defined after it."""
+    out = render_text(
+        'import "oaidl.idl";\n'
+        "interface IFoo;\n"
+        "interface DEvents;\n"  # forward-declared as an interface, defined as a dispinterface
+        "[uuid(11111111-2222-3333-4444-555555555555)] coclass C {\n"
+        "    [default] interface IFoo; [default, source] dispinterface DEvents; };\n"
+        "[object, uuid(11111111-2222-3333-4444-555555555556)]\n"
+        "interface IFoo : IUnknown { HRESULT Go(); };\n"
+        "[uuid(11111111-2222-3333-4444-555555555557)]\n"
+        "dispinterface DEvents { properties: methods: [id(1)] void Fired(); };\n",
+        name="fwd.idl",
+    )
+    coclasses = out["fwd/coclasses.py"]
+    assert "class C(CoClass, IFoo):" in coclasses
+    assert "_com_interfaces_ = (IFoo,)" in coclasses
+    assert "_outgoing_interfaces_ = (DEvents,)" in coclasses
