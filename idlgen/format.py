@@ -20,22 +20,31 @@ import importlib.metadata
 import os
 import tempfile
 from pathlib import Path
-
-import black
-from black.mode import TargetVersion
-from black.parsing import InvalidInput
+from typing import Any
 
 #: Line length of generated code.
 LINE_LENGTH = 100
 
-#: The one black mode generated code is formatted with.
-BLACK_MODE = black.Mode(
-    target_versions={TargetVersion.PY311},
-    line_length=LINE_LENGTH,
-    string_normalization=True,
-    is_pyi=False,
-    magic_trailing_comma=True,
+#: The black mode generated code is formatted with (part of the cache key).
+BLACK_MODE_TEXT = (
+    f"target=py311 line_length={LINE_LENGTH} string_normalization=True "
+    "is_pyi=False magic_trailing_comma=True"
 )
+
+
+def black_mode() -> Any:
+    """The one ``black.Mode`` generated code is formatted with (black is imported lazily:
+    an unchanged rerun, served from the cache, never loads it)."""
+    import black
+    from black.mode import TargetVersion
+
+    return black.Mode(
+        target_versions={TargetVersion.PY311},
+        line_length=LINE_LENGTH,
+        string_normalization=True,
+        is_pyi=False,
+        magic_trailing_comma=True,
+    )
 
 _BLACK_VERSION = importlib.metadata.version("black")
 
@@ -44,7 +53,7 @@ _memo: dict[str, str] = {}
 
 
 def format_python(source: str) -> str:
-    """Return *source* formatted by black in :data:`BLACK_MODE` (cached; see the module doc).
+    """Return *source* formatted by black in :func:`black_mode` (cached; see the module doc).
 
     Raises ``ValueError`` (with black's message) when *source* is not valid
     Python, which would be a generator bug.
@@ -62,8 +71,11 @@ def format_python(source: str) -> str:
         if cached is not None:
             _memo[key] = cached
             return cached
+    import black
+    from black.parsing import InvalidInput
+
     try:
-        formatted = black.format_str(source, mode=BLACK_MODE)
+        formatted = black.format_str(source, mode=black_mode())
     except InvalidInput as exc:  # pragma: no cover - a bug in a template
         raise ValueError(f"generated code is not valid Python: {exc}") from exc
     _memo[key] = formatted
@@ -83,7 +95,7 @@ def cache_dir() -> Path | None:
 
 def _cache_key(source: str) -> str:
     h = hashlib.sha256()
-    h.update(f"black {_BLACK_VERSION}\n{BLACK_MODE!r}\n".encode())
+    h.update(f"black {_BLACK_VERSION}\n{BLACK_MODE_TEXT}\n".encode())
     h.update(source.encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 

@@ -22,11 +22,11 @@ def test_cached_result_equals_black_and_is_reused(
 ) -> None:
     monkeypatch.setenv("IDLGEN_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(fmt, "_memo", {})
-    assert fmt.format_python(UGLY) == PRETTY == black.format_str(UGLY, mode=fmt.BLACK_MODE)
+    assert fmt.format_python(UGLY) == PRETTY == black.format_str(UGLY, mode=fmt.black_mode())
     assert list((tmp_path / "format").rglob("*")), "nothing was cached on disk"
     # a new process (empty memo) finds it on disk; black is not called again
     monkeypatch.setattr(fmt, "_memo", {})
-    monkeypatch.setattr(fmt.black, "format_str", _no_black)
+    monkeypatch.setattr(black, "format_str", _no_black)
     assert fmt.format_python(UGLY) == PRETTY
 
 
