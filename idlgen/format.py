@@ -46,6 +46,7 @@ def black_mode() -> Any:
         magic_trailing_comma=True,
     )
 
+
 _BLACK_VERSION = importlib.metadata.version("black")
 
 #: Results of this process, by cache key (also spares the disk for repeated sources).
