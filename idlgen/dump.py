@@ -16,6 +16,7 @@ from typing import Any
 
 from idlgen import winrt
 from idlgen.model import (
+    C_BINARY_PRECEDENCE,
     ApiContract,
     ArrayType,
     BaseType,
@@ -117,28 +118,6 @@ def _param_spelling(p: Param) -> str:
     return f"{text} {p.name}" if p.name else text
 
 
-_PRECEDENCE = {
-    "||": 1,
-    "&&": 2,
-    "|": 3,
-    "^": 4,
-    "&": 5,
-    "==": 6,
-    "!=": 6,
-    "<": 7,
-    ">": 7,
-    "<=": 7,
-    ">=": 7,
-    "<<": 8,
-    ">>": 8,
-    "+": 9,
-    "-": 9,
-    "*": 10,
-    "/": 10,
-    "%": 10,
-}
-
-
 def expression_text(e: Expr) -> str:
     """C source text for *e* (parenthesised only where needed)."""
     return _expr(e, 0)
@@ -154,7 +133,7 @@ def _expr(e: Expr, outer: int) -> str:
     if isinstance(e, UnaryExpr):
         return e.op + _expr(e.operand, 11)
     if isinstance(e, BinaryExpr):
-        prec = _PRECEDENCE.get(e.op, 0)
+        prec = C_BINARY_PRECEDENCE.get(e.op, 0)
         text = f"{_expr(e.left, prec)} {e.op} {_expr(e.right, prec + 1)}"
         return f"({text})" if prec < outer else text
     if isinstance(e, ConditionalExpr):

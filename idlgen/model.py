@@ -59,6 +59,14 @@ class UnaryExpr(Expr):
     operand: Expr
 
 
+#: C's binary operators by precedence (higher binds tighter); all are left-associative.
+C_BINARY_PRECEDENCE: dict[str, int] = {
+    "||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6,
+    "<": 7, ">": 7, "<=": 7, ">=": 7, "<<": 8, ">>": 8,
+    "+": 9, "-": 9, "*": 10, "/": 10, "%": 10,
+}  # fmt: skip
+
+
 @dataclass(eq=True)
 class BinaryExpr(Expr):
     """``left op right`` (C operators, incl. ``<< >> && || == !=``)."""

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from itertools import repeat
 
 from idlgen.diagnostics import DiagnosticSink, Span
+from idlgen.model import C_BINARY_PRECEDENCE
 
 __all__ = [
     "PREDEFINED_MACROS",
@@ -321,28 +322,6 @@ def _char_value(text: str) -> int:
     return ord(body[0]) if body else 0
 
 
-_BINARY_PRECEDENCE = {
-    "||": 1,
-    "&&": 2,
-    "|": 3,
-    "^": 4,
-    "&": 5,
-    "==": 6,
-    "!=": 6,
-    "<": 7,
-    ">": 7,
-    "<=": 7,
-    ">=": 7,
-    "<<": 8,
-    ">>": 8,
-    "+": 9,
-    "-": 9,
-    "*": 10,
-    "/": 10,
-    "%": 10,
-}
-
-
 class _ExprParser:
     def __init__(self, tokens: list[_Tok]) -> None:
         self.tokens = tokens
@@ -380,7 +359,7 @@ class _ExprParser:
         left = self.unary()
         while True:
             op = self.peek()
-            prec = _BINARY_PRECEDENCE.get(op or "")
+            prec = C_BINARY_PRECEDENCE.get(op or "")
             if op is None or prec is None or prec < min_prec:
                 return left
             self.pos += 1

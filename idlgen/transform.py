@@ -23,6 +23,7 @@ from lark import Token, Transformer
 
 from idlgen.diagnostics import NO_SPAN, Span
 from idlgen.model import (
+    C_BINARY_PRECEDENCE,
     ApiContract,
     ArrayType,
     Attribute,
@@ -91,13 +92,6 @@ _FIRST_ARGUMENT_TYPE_ATTRIBUTES = frozenset({"activatable", "static", "composabl
 
 
 _UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-#: C's binary operator precedence (higher binds tighter).
-_PRECEDENCE = {
-    "||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6,
-    "<": 7, ">": 7, "<=": 7, ">=": 7, "<<": 8, ">>": 8,
-    "+": 9, "-": 9, "*": 10, "/": 10, "%": 10,
-}  # fmt: skip
 
 
 class TransformError(Exception):
@@ -919,8 +913,8 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
 
         for i in range(1, len(items), 2):
             op: Token = items[i]
-            prec = _PRECEDENCE[op.value]
-            while operators and _PRECEDENCE[operators[-1].value] >= prec:
+            prec = C_BINARY_PRECEDENCE[op.value]
+            while operators and C_BINARY_PRECEDENCE[operators[-1].value] >= prec:
                 fold()
             operators.append(op)
             operands.append(items[i + 1])
