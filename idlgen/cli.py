@@ -29,6 +29,10 @@ from idlgen import __version__
 from idlgen.diagnostics import Diagnostic, DiagnosticSink, SourceCache, format_diagnostic
 from idlgen.frontend import Loader, MacroOp, Program
 
+#: At most this many diagnostics are printed (like clang's error limit): past that, a
+#: flood of follow-on messages helps nobody; the count at the end stays exact.
+MAX_PRINTED_DIAGNOSTICS = 200
+
 EXIT_OK = 0
 EXIT_ERRORS = 1
 EXIT_USAGE = 2
@@ -131,8 +135,11 @@ def print_diagnostics(diagnostics: Sequence[Diagnostic], stream: TextIO | None =
     if not diagnostics:
         return
     sources = SourceCache()
-    for d in diagnostics:
+    for d in diagnostics[:MAX_PRINTED_DIAGNOSTICS]:
         out.write(format_diagnostic(d, sources) + "\n")
+    hidden = len(diagnostics) - MAX_PRINTED_DIAGNOSTICS
+    if hidden > 0:
+        out.write(f"idlgen: {hidden} more diagnostic{'s' if hidden != 1 else ''} not shown\n")
     errors = sum(1 for d in diagnostics if d.is_error)
     warnings = len(diagnostics) - errors
     parts = []

@@ -91,3 +91,17 @@ def test_builtin_include_dir_is_complete() -> None:
         "COPYING.LIB",
     ):
         assert (BUILTIN_INCLUDE_DIR / name).is_file(), name
+
+
+def test_a_flood_of_diagnostics_is_cut_short(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from idlgen.cli import MAX_PRINTED_DIAGNOSTICS
+
+    idl = tmp_path / "many.idl"
+    idl.write_text("".join(f"typedef UNKNOWN{i} T{i};\n" for i in range(300)))
+    assert main(["check", str(idl)]) == 1
+    err = capsys.readouterr().err
+    assert err.count(": error: ") == MAX_PRINTED_DIAGNOSTICS
+    assert "idlgen: 100 more diagnostics not shown" in err
+    assert err.rstrip().endswith("300 errors generated.")
