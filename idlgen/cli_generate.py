@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from idlgen.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, add_input_options
+from idlgen.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, add_input_options, print_diagnostics
 from idlgen.config import (
     Config,
     ConfigError,
@@ -25,7 +25,7 @@ from idlgen.config import (
     parse_emit,
     valid_package_name,
 )
-from idlgen.diagnostics import CompileError, Diagnostic, Severity, SourceCache, Span
+from idlgen.diagnostics import CompileError, Diagnostic, Severity, Span
 from idlgen.diagnostics import format_diagnostic as _format
 
 HELP = "generate Python packages from IDL files"
@@ -119,21 +119,8 @@ def _usage(message: str) -> int:
 
 
 def _print(diagnostics: Sequence[Diagnostic], quiet: bool) -> None:
-    shown = [d for d in diagnostics if d.is_error or not quiet]
-    if not shown:
-        return
-    sources = SourceCache()
-    for d in shown:
-        sys.stderr.write(_format(d, sources) + "\n")
-    errors = sum(1 for d in shown if d.is_error)
-    warnings = len(shown) - errors
-    parts = []
-    if errors:
-        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
-    if warnings:
-        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
-    sys.stderr.write(" and ".join(parts) + " generated.\n")
-    sys.stderr.flush()
+    """Print *diagnostics* like ``idlgen check`` does; with *quiet*, errors only."""
+    print_diagnostics([d for d in diagnostics if d.is_error or not quiet])
 
 
 def _load_config(args: argparse.Namespace) -> Config | None:
