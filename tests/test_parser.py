@@ -7,7 +7,9 @@ from typing import TypeVar
 
 import pytest
 
-from idlgen.diagnostics import DiagnosticSink
+from idlgen.api import check
+from idlgen.diagnostics import Diagnostic, DiagnosticSink
+from idlgen.frontend import Program
 from idlgen.model import (
     ArrayType,
     BaseType,
@@ -397,6 +399,13 @@ def test_declarator_without_name_is_located() -> None:
     assert (line, column, message) == (1, 9, "typedef declares no name")
 
 
+def _check(tmp_path: Path, source: str) -> tuple[Program, list[Diagnostic]]:
+    """Load *source* as a file of its own (no built-in includes)."""
+    idl = tmp_path / "c.idl"
+    idl.write_text(source)
+    return check([idl], builtin_include=False)
+
+
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
@@ -408,11 +417,7 @@ def test_declarator_without_name_is_located() -> None:
 def test_parenthesised_type_before_a_sign_is_a_cast(
     tmp_path: Path, source: str, expected: int
 ) -> None:
-    from idlgen.api import check
-
-    idl = tmp_path / "c.idl"
-    idl.write_text(source)
-    program, diagnostics = check([idl], builtin_include=False)
+    program, diagnostics = _check(tmp_path, source)
     assert not diagnostics
     consts = [d for d in program.files[0].declarations if isinstance(d, Const)]
     assert consts[-1].value == expected
@@ -426,9 +431,5 @@ def test_parenthesised_type_before_a_sign_is_a_cast(
     ],
 )
 def test_out_of_range_constants_are_errors(tmp_path: Path, source: str, message: str) -> None:
-    from idlgen.api import check
-
-    idl = tmp_path / "c.idl"
-    idl.write_text(source)
-    _program, diagnostics = check([idl], builtin_include=False)
+    _program, diagnostics = _check(tmp_path, source)
     assert [d.message for d in diagnostics if d.is_error] == [message]
