@@ -111,9 +111,8 @@ class _Declarator:
 
     name: Token | None
     ops: list[Callable[[TypeRef], TypeRef]] = field(default_factory=list)
-    #: parameters of the outermost function suffix, when the declarator declares a function
-    function_params: list[Param] | None = None
     calling_convention: str | None = None
+    #: the declarator declares a function itself (``F(int)``, not ``(*F)(int)``)
     is_function: bool = False
 
     def apply(self, base: TypeRef) -> TypeRef:
@@ -193,9 +192,6 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
         else:
             file = self.path
         return Span(file, line, col, line, col + length)
-
-    def _file_of(self, span: Span) -> str:
-        return span.file or self.path
 
     def _decl(self, node: _D) -> _D:
         node.file = self.path  # the import unit (an #include'd header belongs to its includer)
@@ -720,13 +716,8 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
         def op(t: TypeRef) -> TypeRef:
             return PointerType(t, is_const=is_const, span=t.span)
 
-        return _Declarator(
-            inner.name,
-            [op, *inner.ops],
-            inner.function_params,
-            inner.calling_convention,
-            inner.is_function,
-        )
+        cc = inner.calling_convention
+        return _Declarator(inner.name, [op, *inner.ops], cc, inner.is_function)
 
     def pointer(self, items: list[Token]) -> list[str]:
         return [str(t) for t in items]
@@ -759,7 +750,7 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
         inner: _Declarator = items[0]
         # a parenthesised declarator no longer declares a function itself
         # (`HRESULT (*pfn)(int)` is a pointer to a function)
-        return _Declarator(inner.name, list(inner.ops), None, inner.calling_convention, False)
+        return _Declarator(inner.name, list(inner.ops), inner.calling_convention)
 
     def array_declarator(self, items: list[Any]) -> _Declarator:
         inner: _Declarator = items[0]
@@ -768,7 +759,7 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
         def op(t: TypeRef) -> TypeRef:
             return ArrayType(t, size.expr, span=t.span)
 
-        return _Declarator(inner.name, [op, *inner.ops], None, inner.calling_convention, False)
+        return _Declarator(inner.name, [op, *inner.ops], inner.calling_convention)
 
     def abstract_array_declarator(self, items: list[Any]) -> _Declarator:
         size: _ArraySize = items[0]
@@ -787,7 +778,7 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
             return FunctionType(t, params, calling_convention=cc, span=t.span)
 
         is_function = not inner.ops
-        return _Declarator(inner.name, [op, *inner.ops], params, cc, is_function)
+        return _Declarator(inner.name, [op, *inner.ops], cc, is_function)
 
     def array(self, items: list[Any]) -> _ArraySize:
         return _ArraySize(items[0] if items else None)
