@@ -211,6 +211,7 @@ def render_details(
     emit: Collection[str] = DEFAULT_EMIT,
     progress: Progress | None = None,
     macro_ops: Sequence[MacroOp] = (),
+    with_imports: bool = False,
 ) -> RenderResult:
     """Like :func:`render`, also returning the warnings and the number of files read.
 
@@ -252,7 +253,9 @@ def render_details(
             failed = True
             continue
         try:
-            rendered = render_package(program, package=package, emit=tuple(emit))
+            rendered = render_package(
+                program, package=package, emit=tuple(emit), with_imports=with_imports
+            )
         except CompileError as exc:
             diagnostics.extend(exc.diagnostics)
             failed = True
@@ -288,6 +291,7 @@ def render(
     builtin_include: bool = True,
     package: str | None = None,
     emit: Collection[str] = DEFAULT_EMIT,
+    with_imports: bool = False,
 ) -> dict[str, str]:
     """Generate Python from IDL *sources* in memory: ``{relative posix path: text}``.
 
@@ -302,6 +306,7 @@ def render(
         builtin_include=builtin_include,
         package=package,
         emit=emit,
+        with_imports=with_imports,
     ).files
 
 
@@ -319,6 +324,7 @@ def generate(
     force: bool = False,
     progress: Progress | None = None,
     macro_ops: Sequence[MacroOp] = (),
+    with_imports: bool = False,
 ) -> GenerateResult:
     """Generate Python packages from IDL *sources* into the directory *output*.
 
@@ -332,7 +338,10 @@ def generate(
     ``progress(done, total, source)`` before each source and once at the end;
     *macro_ops* are preprocessor operations applied after *defines* and
     *undefines*, in order (``("define", NAME, VALUE)`` / ``("undef", NAME)``,
-    what the command line's ``-D``/``-U`` produce).
+    what the command line's ``-D``/``-U`` produce).  *with_imports*
+    (``--with-imports``) also generates a package for every imported file, so
+    types and coclass members from imports are real classes, not the runtime's
+    ``IUnknown``/``IDispatch`` stand-ins.
 
     Nothing is written when any input has errors (:class:`CompileError`) or an
     output problem is found (:class:`idlgen.output.OutputError`, a
@@ -349,6 +358,7 @@ def generate(
         emit=emit,
         progress=progress,
         macro_ops=macro_ops,
+        with_imports=with_imports,
     )
     report = write_output(
         rendered.files, Path(output), check=check, force=force, sources=rendered.sources

@@ -104,6 +104,7 @@ def hook_settings(root: str | os.PathLike[str], hook_config: dict[str, Any]) -> 
         "define",
         "undefine",
         "builtin_include",
+        "with_imports",
         "package",
         "emit",
     ):
@@ -142,6 +143,7 @@ def generate_into(settings: HookSettings, directory: str) -> dict[str, str]:
             builtin_include=cfg.builtin_include if cfg.builtin_include is not None else True,
             package=cfg.package,
             emit=cfg.emit or DEFAULT_EMIT,
+            with_imports=bool(cfg.with_imports),
         )
     except CompileError as exc:
         raise IdlgenBuildError(

@@ -57,6 +57,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--package", metavar="NAME", help="name of the generated package (one FILE only)"
     )
     parser.add_argument(
+        "--with-imports",
+        action="store_true",
+        default=None,
+        help="also generate a package for every imported IDL file (types from imports "
+        "become real classes)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="write nothing; list stale or missing files and exit 1 if there are any",
@@ -182,6 +189,10 @@ def run(args: argparse.Namespace) -> int:
             config.builtin_include if config and config.builtin_include is not None else True
         )
 
+    with_imports = args.with_imports
+    if with_imports is None:
+        with_imports = bool(config and config.with_imports)
+
     from idlgen import api
 
     known = api.emit_targets(emit)
@@ -204,6 +215,7 @@ def run(args: argparse.Namespace) -> int:
             force=args.force,
             progress=progress,
             macro_ops=macro_ops,
+            with_imports=with_imports,
         )
     except CompileError as exc:
         if progress is not None:

@@ -1200,28 +1200,40 @@ class _Builder:
         default_source = "None"
         for member in d.interfaces:
             target = member.type.target
-            if target is not None and id(target) not in self.classes:
+            if (
+                target is not None
+                and id(target) not in self.classes
+                and id(target) not in self.external
+            ):
                 # a forward declaration (`interface X;` before the coclass, possibly of
                 # what turns out to be a dispinterface): take the definition of this file
                 target = self._defined_by_name().get(target.name or "")
-            if target is None or id(target) not in self.classes:
+            if target is None:
                 continue
-            tsym = self.classes[id(target)]
-            if member.is_source:
-                if tsym.module != "events":
-                    continue
-                imp.use_local(tsym.module, tsym.name, runtime=True)
-                outgoing.append(tsym.name)
-                if member.is_default and default_source == "None":
-                    default_source = tsym.name
+            if id(target) in self.classes:
+                tsym = self.classes[id(target)]
+                local = True
+            elif id(target) in self.external:  # from an imported file's package (with_imports)
+                tsym = self.external[id(target)][1]
+                local = False
             else:
-                if tsym.module != "interfaces":
-                    continue
+                continue
+            if tsym.module != ("events" if member.is_source else "interfaces"):
+                continue
+            if local:
                 imp.use_local(tsym.module, tsym.name, runtime=True)
-                interfaces.append(tsym.name)
+                tname = tsym.name
+            else:
+                tname = self._use_external(target, imp, runtime=True)
+            if member.is_source:
+                outgoing.append(tname)
+                if member.is_default and default_source == "None":
+                    default_source = tname
+            else:
+                interfaces.append(tname)
                 iface_decls.append(target)
                 if member.is_default and default_interface == "None":
-                    default_interface = tsym.name
+                    default_interface = tname
         if default_interface == "None" and interfaces:
             default_interface = interfaces[0]
         if default_source == "None" and outgoing:

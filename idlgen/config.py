@@ -10,6 +10,7 @@ docs/cli.md); file names are relative to the folder holding the
     define = ["WINVER=0x0601", "X"]    # -D / --define (or a table {WINVER = "0x0601"})
     undefine = ["_WIN64"]              # -U / --undefine
     builtin-include = true             # false = --no-builtin-include
+    with-imports = false               # true = --with-imports
     output = "src/generated"           # -o / --output
     package = "msgr"                   # --package
     emit = ["stubs", "events"]         # --emit (a list or "stubs,events")
@@ -50,6 +51,7 @@ KEYS = (
     "define",
     "undefine",
     "builtin-include",
+    "with-imports",
     "output",
     "package",
     "emit",
@@ -71,6 +73,7 @@ class Config:
     define: list[str] | None = None
     undefine: list[str] | None = None
     builtin_include: bool | None = None
+    with_imports: bool | None = None
     output: str | None = None
     package: str | None = None
     emit: list[str] | None = None
@@ -174,6 +177,10 @@ def parse_table(
             if not isinstance(value, bool):
                 raise fail(key, f"must be true or false, not {_toml_type(value)}")
             cfg.builtin_include = value
+        elif key == "with-imports":
+            if not isinstance(value, bool):
+                raise fail(key, f"must be true or false, not {_toml_type(value)}")
+            cfg.with_imports = value
         elif key == "output":
             cfg.output = str(root / _string(value, key, fail))
         elif key == "package":

@@ -26,6 +26,7 @@ include-dir = ["idl/include"]
 define = ["WINVER=0x0601", "FEATURE"]
 undefine = ["_WIN64"]
 builtin-include = false
+with-imports = true
 output = "src/generated"
 package = "demo_com"
 emit = ["stubs", "events", "tests"]
@@ -49,6 +50,7 @@ def test_every_key_is_read_with_paths_relative_to_the_file(tmp_path: Path) -> No
     assert cfg.define == ["WINVER=0x0601", "FEATURE"]
     assert cfg.undefine == ["_WIN64"]
     assert cfg.builtin_include is False
+    assert cfg.with_imports is True
     assert cfg.output == str(cfg.root / "src" / "generated")
     assert cfg.package == "demo_com"
     assert cfg.emit == ["stubs", "events", "tests"]
@@ -96,6 +98,7 @@ def test_found_from_a_subdirectory_upwards_nearest_first(tmp_path: Path) -> None
         ('sources = ["nothing/*.idl"]', "sources: 'nothing/*.idl' matches no file"),
         ('include-dir = [""]', "include-dir: has an empty string"),
         ("builtin-include = 'no'", "builtin-include: must be true or false, not a string"),
+        ("with-imports = 1", "with-imports: must be true or false, not a number"),
         ('package = "not-valid"', "package: 'not-valid' is not a valid Python package name"),
         ('package = "a.class"', "package: 'a.class' is not a valid Python package name"),
         ('define = ["1BAD=2"]', "define: '1BAD' is not a macro name"),
