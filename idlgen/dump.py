@@ -55,6 +55,7 @@ from idlgen.model import (
     TypeRef,
     UnaryExpr,
     Union,
+    inline_definition,
 )
 from idlgen.resolve import SymbolTable, Value, evaluate_expression
 
@@ -183,7 +184,7 @@ def _walk(decls: list[Declaration], emitted: set[int]) -> Iterator[Declaration]:
             emitted.add(id(d))
             yield d
         elif isinstance(d, Typedef):
-            inline = _inline_definition(d.type)
+            inline = inline_definition(d.type)
             if inline is not None and id(inline) not in emitted and inline.is_defined:
                 emitted.add(id(inline))
                 yield inline
@@ -194,14 +195,6 @@ def _walk(decls: list[Declaration], emitted: set[int]) -> Iterator[Declaration]:
         elif isinstance(d, Const | Function):
             emitted.add(id(d))
             yield d
-
-
-def _inline_definition(t: TypeRef) -> Struct | Union | Enum | None:
-    while isinstance(t, PointerType | ArrayType):
-        t = t.target if isinstance(t, PointerType) else t.element
-    if isinstance(t, TaggedType):
-        return t.definition
-    return None
 
 
 # --------------------------------------------------------------------------- JSON

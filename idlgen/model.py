@@ -189,6 +189,13 @@ class FunctionType(TypeRef):
     calling_convention: str | None = None
 
 
+def inline_definition(t: TypeRef) -> Struct | Union | Enum | None:
+    """The struct/union/enum defined inline in *t* (``typedef struct tag {...} *P``), if any."""
+    while isinstance(t, PointerType | ArrayType):
+        t = t.target if isinstance(t, PointerType) else t.element
+    return t.definition if isinstance(t, TaggedType) else None
+
+
 # --------------------------------------------------------------------------- attributes
 
 

@@ -94,6 +94,7 @@ from idlgen.model import (
     UnaryExpr,
     Union,
     Variable,
+    inline_definition,
 )
 
 Value = int | float | str
@@ -351,7 +352,8 @@ class Resolver:
                 self._importlib(arg)
 
     def _declare_ops(self, d: Declaration, out: list[tuple[str, Any]]) -> None:
-        """Record, flat and in order, what :meth:`_declare_only` would register for *d*."""
+        """Record, flat and in order, the registrations that re-declare the already
+        resolved declaration *d* (its names only, no checks)."""
         if isinstance(d, Import):
             if d.resolved is not None:
                 out.append(("walk", d.resolved))
@@ -381,46 +383,9 @@ class Resolver:
 
     @staticmethod
     def _inline_ops(t: TypeRef, out: list[tuple[str, Any]]) -> None:
-        while isinstance(t, PointerType | ArrayType):
-            t = t.target if isinstance(t, PointerType) else t.element
-        if isinstance(t, TaggedType) and t.definition is not None:
-            out.append(("tagged", t.definition))
-
-    def _declare_only(self, d: Declaration) -> None:
-        """Re-register the names of an already resolved declaration (no checks)."""
-        if isinstance(d, Import):
-            if d.resolved is not None:
-                self._walk_file(d.resolved, check=False)
-        elif isinstance(d, ImportLib):
-            self._importlib(d)
-        elif isinstance(d, Library | Module | Namespace):
-            if isinstance(d, Module):
-                self._register_type(d, quiet=True)
-            for inner in d.body:
-                self._declare_only(inner)
-        elif isinstance(d, Interface):
-            self._register_type(d, quiet=True)
-            for item in d.body:
-                if isinstance(item, Declaration):
-                    self._declare_only(item)
-        elif isinstance(d, Struct | Union | Enum):
-            self._register_tagged(d, quiet=True)
-        elif isinstance(d, Typedef):
-            self._register_type(d, quiet=True)
-            self._declare_inline(d.type)
-        elif isinstance(d, Const):
-            self._register_value(d.name, d, quiet=True)
-        elif isinstance(d, _TYPE_KINDS):
-            self._register_type(d, quiet=True)
-        elif isinstance(d, Function | Variable):
-            self._declare_inline(d.type if isinstance(d, Variable) else d.return_type)
-
-    def _declare_inline(self, t: TypeRef) -> None:
-        """Register tagged types defined inline in *t* (``typedef struct tag {...} X``)."""
-        while isinstance(t, PointerType | ArrayType):
-            t = t.target if isinstance(t, PointerType) else t.element
-        if isinstance(t, TaggedType) and t.definition is not None:
-            self._register_tagged(t.definition, quiet=True)
+        definition = inline_definition(t)
+        if definition is not None:
+            out.append(("tagged", definition))
 
     def _register_type(self, d: Declaration, *, quiet: bool = False) -> Symbol | None:
         name = d.qualified_name if d.namespace else d.name
