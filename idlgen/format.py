@@ -49,9 +49,6 @@ def black_mode() -> Any:
 
 _BLACK_VERSION = importlib.metadata.version("black")
 
-#: Results of this process, by cache key (also spares the disk for repeated sources).
-_memo: dict[str, str] = {}
-
 
 def format_python(source: str) -> str:
     """Return *source* formatted by black in :func:`black_mode` (cached; see the module doc).
@@ -59,18 +56,13 @@ def format_python(source: str) -> str:
     Raises ``ValueError`` (with black's message) when *source* is not valid
     Python, which would be a generator bug.
     """
-    key = _cache_key(source)
-    cached = _memo.get(key)
-    if cached is not None:
-        return cached
-    path = _cache_path(key)
+    path = _cache_path(_cache_key(source))
     if path is not None:
         try:
             cached = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             cached = None
         if cached is not None:
-            _memo[key] = cached
             return cached
     import black
     from black.parsing import InvalidInput
@@ -79,7 +71,6 @@ def format_python(source: str) -> str:
         formatted = black.format_str(source, mode=black_mode())
     except InvalidInput as exc:  # pragma: no cover - a bug in a template
         raise ValueError(f"generated code is not valid Python: {exc}") from exc
-    _memo[key] = formatted
     if path is not None:
         _store(path, formatted)
     return formatted

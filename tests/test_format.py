@@ -21,11 +21,9 @@ def test_cached_result_equals_black_and_is_reused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("IDLGEN_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(fmt, "_memo", {})
     assert fmt.format_python(UGLY) == PRETTY == black.format_str(UGLY, mode=fmt.black_mode())
     assert list((tmp_path / "format").rglob("*")), "nothing was cached on disk"
-    # a new process (empty memo) finds it on disk; black is not called again
-    monkeypatch.setattr(fmt, "_memo", {})
+    # the second time it comes from the disk: black is not called again
     monkeypatch.setattr(black, "format_str", _no_black)
     assert fmt.format_python(UGLY) == PRETTY
 
@@ -36,7 +34,6 @@ def test_empty_cache_dir_turns_the_disk_cache_off(
     monkeypatch.setenv("IDLGEN_CACHE_DIR", "")
     monkeypatch.chdir(tmp_path)
     assert fmt.cache_dir() is None
-    monkeypatch.setattr(fmt, "_memo", {})
     assert fmt.format_python(UGLY) == PRETTY
     assert not any(tmp_path.iterdir())
 
@@ -47,7 +44,6 @@ def test_an_unwritable_cache_is_not_an_error(
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("IDLGEN_CACHE_DIR", str(blocker))
-    monkeypatch.setattr(fmt, "_memo", {})
     assert fmt.format_python(UGLY) == PRETTY
 
 
@@ -56,6 +52,5 @@ def test_a_corrupt_entry_is_not_trusted_blindly(
 ) -> None:
     """Entries are keyed by the source's hash; a different source never hits them."""
     monkeypatch.setenv("IDLGEN_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(fmt, "_memo", {})
     fmt.format_python(UGLY)
     assert fmt.format_python("y   =  1\n") == "y = 1\n"
