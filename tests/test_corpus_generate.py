@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 from _shared import CORPUS
+from widl_facts import check_corpus_file, classic_ok
 
-from idlgen import api, codegen
+from idlgen import codegen
 
 MANIFEST = CORPUS / "MANIFEST.tsv"
 
@@ -27,38 +28,32 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _classic_files() -> list[Path]:
-    rows = [line.split("\t") for line in MANIFEST.read_text(encoding="utf-8").splitlines()[1:]]
-    return [CORPUS / r[0] for r in rows if r[1:3] == ["classic", "ok"]]
-
-
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[Path, str]]:
-    """(output folder, {IDL file: package name}) for all classic files, generated in one call."""
-    files = _classic_files()
-    program, diagnostics = api.check(
-        files,
-        include_dirs=[CORPUS / "include", CORPUS / "crt"],
-        defines={"BOOL": "WINBOOL"},
-        builtin_include=False,
-    )
-    assert not [d for d in diagnostics if d.is_error]
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """(output folder, {corpus file: package name}) for all classic files widl accepts.
+
+    The front end's results are shared with the corpus and differential tests
+    (``check_corpus_file`` caches them per process).
+    """
+    root = tmp_path_factory.mktemp("corpus-packages")
+    packages: dict[str, str] = {}
     mp = pytest.MonkeyPatch()
     mp.setattr(codegen, "format_python", lambda text: text)
     try:
-        out = codegen.render_package(program)
+        for rel in classic_ok(CORPUS):
+            result = check_corpus_file(CORPUS, rel)
+            assert not result.errors, rel
+            for path, text in codegen.render_package(result.program).items():
+                target = root / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+            packages[rel] = codegen.package_name_for(rel)
     finally:
         mp.undo()
-    root = tmp_path_factory.mktemp("corpus-packages")
-    for rel, text in out.items():
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    packages = {Path(f.path): codegen.package_name_for(f.path) for f in program.files}
     return root, packages
 
 
-def test_every_classic_file_generates(generated: tuple[Path, dict[Path, str]]) -> None:
+def test_every_classic_file_generates(generated: tuple[Path, dict[str, str]]) -> None:
     root, packages = generated
     assert len(packages) == 239
     missing = [
@@ -68,7 +63,7 @@ def test_every_classic_file_generates(generated: tuple[Path, dict[Path, str]]) -
     assert len(set(packages.values())) == len(packages), "two files gave the same package name"
 
 
-def test_every_generated_package_imports(generated: tuple[Path, dict[Path, str]]) -> None:
+def test_every_generated_package_imports(generated: tuple[Path, dict[str, str]]) -> None:
     root, packages = generated
     script = textwrap.dedent(
         """
@@ -96,10 +91,10 @@ def test_every_generated_package_imports(generated: tuple[Path, dict[Path, str]]
 
 
 def test_mypy_strict_on_the_20_largest(
-    generated: tuple[Path, dict[Path, str]], tmp_path: Path
+    generated: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
     root, packages = generated
-    largest = sorted(packages, key=lambda p: p.stat().st_size, reverse=True)[:20]
+    largest = sorted(packages, key=lambda rel: (CORPUS / rel).stat().st_size, reverse=True)[:20]
     names = [packages[p] for p in largest]
     args = [sys.executable, "-m", "mypy", "--strict", "--no-error-summary"]
     args += ["--cache-dir", str(tmp_path / "mypy-cache")]
