@@ -1,4 +1,4 @@
-"""Tests of the generator (idlgen.codegen, idlgen.pyview, idlgen.format, templates/).
+"""Tests of the Python backend (idlgen.backends.python, idlgen.output.format, templates/).
 
 Golden files: ``tests/golden/msgrpriv/`` holds the package generated from
 ``examples/Msgrpriv.idl``.  After an intended change of the output, regenerate with
@@ -25,11 +25,22 @@ from typing import Any
 
 import pytest
 
-from idlgen import __version__, codegen
+from idlgen import __version__
 from idlgen.api import parse
+from idlgen.backends.python import builder as codegen
+from idlgen.backends.python.literals import (
+    NameSpace,
+    clean_doc,
+    docstring,
+    escape_text,
+    hresult_value,
+    is_flag_enum,
+    is_identifier,
+    py_literal,
+)
 from idlgen.diagnostics import CompileError, DiagnosticSink
-from idlgen.format import format_python
 from idlgen.frontend import Loader, Program
+from idlgen.frontend.resolve import Resolver
 from idlgen.model import (
     Attribute,
     BaseType,
@@ -46,17 +57,7 @@ from idlgen.model import (
     Param,
     PointerType,
 )
-from idlgen.pyview import (
-    NameSpace,
-    clean_doc,
-    docstring,
-    escape_text,
-    hresult_value,
-    is_flag_enum,
-    is_identifier,
-    py_literal,
-)
-from idlgen.resolve import Resolver
+from idlgen.output.format import format_python
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "Msgrpriv.idl"
@@ -520,7 +521,7 @@ def test_output_is_black_clean(example: dict[str, str]) -> None:
 _HASH_SCRIPT = """
 import hashlib, json, sys
 from idlgen.api import parse
-from idlgen.codegen import render_package
+from idlgen.backends.python import render_package
 out = render_package(parse(sys.argv[1]))
 print(json.dumps({k: hashlib.sha256(v.encode()).hexdigest() for k, v in out.items()}))
 """

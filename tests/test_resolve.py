@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from idlgen import frontend
 from idlgen.diagnostics import DiagnosticSink, Span
+from idlgen.frontend import loader as frontend
+from idlgen.frontend.resolve import Resolver, evaluate_expression
 from idlgen.model import (
     Attribute,
     BaseType,
@@ -34,7 +35,6 @@ from idlgen.model import (
     Typedef,
     UnaryExpr,
 )
-from idlgen.resolve import Resolver, evaluate_expression
 
 
 def at(line: int, col: int = 1, file: str = "t.idl") -> Span:

@@ -1,7 +1,7 @@
 """Small helpers that turn IDL facts into pieces of Python source.
 
 Everything that decides *what* the generated code says lives here or in
-:mod:`idlgen.codegen`; the Jinja templates only lay the pieces out.
+:mod:`idlgen.backends.python`; the Jinja templates only lay the pieces out.
 
 - **Names** (:func:`is_identifier`, :class:`NameSpace`): IDL names are kept as
   written.  The one renaming rule: a name that is a Python keyword, is

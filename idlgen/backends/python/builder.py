@@ -3,8 +3,8 @@
 :func:`render_package` is the API (see ``notes/CONTRACT.md`` and
 ``docs/generated-code.md``): it builds *view* objects from the model (every
 decision — names, annotations, defaults, imports — is made here and in
-:mod:`idlgen.pyview`), renders one Jinja2 template per output module and
-formats the result with black (:mod:`idlgen.format`).  It writes nothing.
+:mod:`idlgen.backends.python.literals`), renders one Jinja2 template per output module and
+formats the result with black (:mod:`idlgen.output.format`).  It writes nothing.
 
 Only declarations of the main files are generated; imported declarations are
 referenced through the type map (``IUnknown``/``IDispatch`` come from
@@ -25,11 +25,30 @@ from pathlib import Path
 
 import jinja2
 
-from idlgen import __version__
+from idlgen.backends.dump.render import defined_declarations, type_spelling
+from idlgen.backends.python.literals import (
+    BASE_TYPES,
+    CHAR_TYPES,
+    NAMED_TYPES,
+    RESERVED_MEMBER_NAMES,
+    RESERVED_MODULE_NAMES,
+    RESERVED_PARAM_NAMES,
+    RUNTIME_INTERFACES,
+    NameSpace,
+    clean_doc,
+    docstring,
+    enum_member_name,
+    hex_literal,
+    hresult_value,
+    is_flag_enum,
+    is_identifier,
+    py_literal,
+    safe_comment,
+)
 from idlgen.diagnostics import NO_SPAN, CompileError, Diagnostic, DiagnosticSink, Severity, Span
-from idlgen.dump import defined_declarations, type_spelling
-from idlgen.format import LINE_LENGTH, format_python
 from idlgen.frontend import Program
+from idlgen.frontend.resolve import BUILTIN_TYPE_NAMES, SymbolTable, evaluate_expression
+from idlgen.frontend.winrt import is_winrt_declaration
 from idlgen.model import (
     ArrayType,
     BaseType,
@@ -56,27 +75,8 @@ from idlgen.model import (
     Typedef,
     TypeRef,
 )
-from idlgen.pyview import (
-    BASE_TYPES,
-    CHAR_TYPES,
-    NAMED_TYPES,
-    RESERVED_MEMBER_NAMES,
-    RESERVED_MODULE_NAMES,
-    RESERVED_PARAM_NAMES,
-    RUNTIME_INTERFACES,
-    NameSpace,
-    clean_doc,
-    docstring,
-    enum_member_name,
-    hex_literal,
-    hresult_value,
-    is_flag_enum,
-    is_identifier,
-    py_literal,
-    safe_comment,
-)
-from idlgen.resolve import BUILTIN_TYPE_NAMES, SymbolTable, evaluate_expression
-from idlgen.winrt import is_winrt_declaration
+from idlgen.output.format import LINE_LENGTH, format_python
+from idlgen.version import __version__
 
 __all__ = ["EMITTERS", "Emitter", "package_name_for", "register_emitter", "render_package"]
 
@@ -113,7 +113,7 @@ def _load_template(name: str) -> str | None:
             return res.read_text(encoding="utf-8")
     except (OSError, ModuleNotFoundError):  # pragma: no cover - odd installs
         pass
-    path = Path(__file__).resolve().parent.parent / "templates" / name
+    path = Path(__file__).resolve().parents[3] / "templates" / name
     if path.is_file():
         return path.read_text(encoding="utf-8")
     return None
@@ -1372,7 +1372,7 @@ class _Builder:
 
 
 def fits(indent: int, text: str) -> bool:
-    """Whether *text* at *indent* fits black's line length (of :mod:`idlgen.format`)."""
+    """Whether *text* at *indent* fits black's line length (of :mod:`idlgen.output.format`)."""
     return indent + len(text) <= LINE_LENGTH
 
 

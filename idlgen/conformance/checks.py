@@ -35,7 +35,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import pytest
 
-from idlgen import scenarios as sc
+from idlgen.conformance import scenarios as sc
 
 # --------------------------------------------------------------------------- COM facts
 
@@ -337,7 +337,7 @@ class Spec:
         return f"{label} (0x{value:08X})" if label else f"0x{value:08X}"
 
     def names(self) -> sc.IdlNames:
-        """The names a scenario file may use (for :func:`idlgen.scenarios.check_names`)."""
+        """The names a scenario file may use (for :func:`.scenarios.check_names`)."""
         return sc.IdlNames(
             coclasses=set(self.coclasses),
             members={i.name: {m.name for m in i.members} for i in self.interfaces.values()},
@@ -638,7 +638,7 @@ def _show(expected: sc.Value, spec: Spec, scope: _Scope) -> str:
 
 
 class ScenarioRunner:
-    """Runs scenarios of a :class:`~idlgen.scenarios.ScenarioFile` against an implementation."""
+    """Runs scenarios of a :class:`~.scenarios.ScenarioFile` against an implementation."""
 
     def __init__(self, spec: Spec, scenarios: sc.ScenarioFile) -> None:
         self.spec = spec

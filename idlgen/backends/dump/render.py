@@ -14,7 +14,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from idlgen import winrt
+from idlgen.frontend import winrt
+from idlgen.frontend.resolve import SymbolTable, Value, evaluate_expression
 from idlgen.model import (
     C_BINARY_PRECEDENCE,
     ApiContract,
@@ -57,7 +58,6 @@ from idlgen.model import (
     Union,
     inline_definition,
 )
-from idlgen.resolve import SymbolTable, Value, evaluate_expression
 
 #: WinRT base interfaces of every runtime interface (not listed in ``requires``).
 _WINRT_ROOTS = ("IUnknown", "IInspectable")

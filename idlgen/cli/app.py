@@ -25,9 +25,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from idlgen import __version__
 from idlgen.diagnostics import Diagnostic, DiagnosticSink, SourceCache, format_diagnostic
 from idlgen.frontend import Loader, MacroOp, Program
+from idlgen.version import __version__
 
 #: At most this many diagnostics are printed (like clang's error limit): past that, a
 #: flood of follow-on messages helps nobody; the count at the end stays exact.
@@ -176,7 +176,7 @@ def _configure_dump(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_dump(args: argparse.Namespace) -> int:
-    from idlgen.dump import dump_json_text, dump_text
+    from idlgen.backends.dump.render import dump_json_text, dump_text
 
     program, failed = load_program(args, [args.file])
     if failed or not program.files:
@@ -190,13 +190,13 @@ def _run_dump(args: argparse.Namespace) -> int:
 
 
 def _configure_generate(parser: argparse.ArgumentParser) -> None:
-    from idlgen import cli_generate
+    from idlgen.cli import generate as cli_generate
 
     cli_generate.configure(parser)
 
 
 def _run_generate(args: argparse.Namespace) -> int:
-    from idlgen import cli_generate
+    from idlgen.cli import generate as cli_generate
 
     return cli_generate.run(args)
 
