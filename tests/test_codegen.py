@@ -27,15 +27,15 @@ import pytest
 
 from idlgen import __version__
 from idlgen.api import parse
-from idlgen.backends.python import builder as codegen
+from idlgen.backends import python as codegen
+from idlgen.backends.common.naming import NameSpace, is_identifier
+from idlgen.backends.common.templates import load_template
 from idlgen.backends.python.literals import (
-    NameSpace,
     clean_doc,
     docstring,
     escape_text,
     hresult_value,
     is_flag_enum,
-    is_identifier,
     py_literal,
 )
 from idlgen.diagnostics import CompileError, DiagnosticSink
@@ -441,10 +441,10 @@ def test_bad_package_name_and_unknown_target() -> None:
 
 
 def test_template_loader() -> None:
-    text = codegen._load_template("interfaces.py.jinja")
+    text = load_template("interfaces.py.jinja")
     assert text is not None and "class {{ c.name }}" in text
-    assert codegen._load_template("../pyproject.toml") is None
-    assert codegen._load_template("no-such.jinja") is None
+    assert load_template("../pyproject.toml") is None
+    assert load_template("no-such.jinja") is None
 
 
 def test_register_emitter() -> None:
@@ -650,12 +650,7 @@ def _session_class(msgr: ModuleType) -> type[Any]:
 
 
 def test_implementation_is_checked_and_dispatches(msgr: ModuleType) -> None:
-    from idlgen.runtime import (
-        DISPATCH_METHOD,
-        DISPATCH_PROPERTYGET,
-        DISPATCH_PROPERTYPUT,
-        COMError,
-    )
+    from idlgen.runtime import DISPATCH_METHOD, DISPATCH_PROPERTYGET, DISPATCH_PROPERTYPUT, COMError
 
     class Incomplete(msgr.MsgrSession):  # type: ignore[misc,name-defined]
         def Invite(self, pUser: Any, bstrAppData: str) -> None: ...

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from idlgen.backends.dump.render import dump_json, dump_text, expression_text, type_spelling
+from idlgen.backends.common.idl import expression_text, type_spelling
+from idlgen.backends.dump import dump_json, dump_text
 from idlgen.diagnostics import DiagnosticSink, Span
 from idlgen.frontend.resolve import Resolver
 from idlgen.model import (

@@ -22,7 +22,7 @@ from _shared import CORPUS, WIDL
 from widl_winrt_facts import WinrtHeaderFacts, run_many
 
 from idlgen import api
-from idlgen.backends.dump.render import defined_declarations
+from idlgen.backends.common.idl import defined_declarations
 from idlgen.cli import main
 from idlgen.frontend import Program, winrt
 from idlgen.model import (

@@ -70,7 +70,7 @@ def _configure_dump(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_dump(args: argparse.Namespace) -> int:
-    from idlgen.backends.dump.render import dump_json_text, dump_text
+    from idlgen.backends.dump import dump_json_text, dump_text
 
     program, failed = load_program(args, [args.file])
     if failed or not program.files:

@@ -19,7 +19,6 @@ deterministic.  See ``docs/conformance.md``.
 from __future__ import annotations
 
 import json
-import keyword
 import re
 import textwrap
 from collections.abc import Iterable
@@ -30,7 +29,15 @@ from typing import Any
 import jinja2
 
 from idlgen import conformance as conf
-from idlgen.backends.dump.render import defined_declarations, type_spelling
+from idlgen.backends.common.emitters import register_emitter
+from idlgen.backends.common.idl import defined_declarations, type_spelling
+from idlgen.backends.common.naming import (
+    RESERVED_MEMBER_NAMES,
+    RESERVED_PARAM_NAMES,
+    NameSpace,
+    package_name_for,
+)
+from idlgen.backends.common.templates import load_template
 from idlgen.conformance import scenarios as sc
 from idlgen.diagnostics import CompileError, DiagnosticSink, Span
 from idlgen.frontend import Program
@@ -58,30 +65,8 @@ _ROOT_INTERFACES = ("IUnknown", "IDispatch")
 # --------------------------------------------------------------------------- names
 
 
-_FALLBACK_MEMBER_NAMES = frozenset(
-    {"IID", "CLSID", "QueryInterface", "AddRef", "Release", "GetIDsOfNames", "Invoke"}
-)
-
-
 def _python_names(names: Iterable[str], *, members: bool = False) -> list[str]:
     """Python names of IDL names in one scope: the stubs' rule (``_`` appended when needed)."""
-    try:
-        from idlgen.backends.python.literals import (
-            RESERVED_MEMBER_NAMES,
-            RESERVED_PARAM_NAMES,
-            NameSpace,
-        )
-    except ImportError:  # pragma: no cover - the stubs generator is not installed
-        reserved = _FALLBACK_MEMBER_NAMES if members else frozenset({"self", "cls"})
-        taken: set[str] = set()
-        out: list[str] = []
-        for name in names:
-            py = name
-            while keyword.iskeyword(py) or py in reserved or py in taken:
-                py += "_"
-            taken.add(py)
-            out.append(py)
-        return out
     space = NameSpace(RESERVED_MEMBER_NAMES if members else RESERVED_PARAM_NAMES)
     return [space.add(name) for name in names]
 
@@ -270,11 +255,8 @@ def spec_data(program: Program, path: str | None = None) -> dict[str, Any]:
 
 @cache
 def _environment() -> jinja2.Environment:
-    here = Path(__file__).resolve().parents[2]
-    candidates = [here / "templates" / "conformance", here.parent / "templates" / "conformance"]
-    folder = next((c for c in candidates if c.is_dir()), candidates[-1])
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
+        loader=jinja2.FunctionLoader(lambda name: load_template(f"conformance/{name}")),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -308,17 +290,6 @@ def _text_literal(text: str) -> str:
         return '""'
     lines = text.splitlines(keepends=True)
     return "(\n" + "\n".join(repr(line) for line in lines) + "\n)"
-
-
-def _package_name(path: str) -> str:
-    """The stubs' default package name for *path* (idlgen.backends.python's rule)."""
-    try:
-        from idlgen.backends.python import package_name_for
-    except ImportError:  # pragma: no cover - the stubs generator is not installed
-        name = re.sub(r"[^a-z0-9_]", "_", Path(path).stem.lower()) or "idl"
-        name = "idl_" + name if name[0].isdigit() else name
-        return name + "_" if keyword.iskeyword(name) else name
-    return package_name_for(path)
 
 
 def _docstring(text: str) -> str:
@@ -375,7 +346,7 @@ def render_conformance(
         raise ValueError(f"no main file {path!r} in the program")
     data = spec_data(program, main.path)
     spec = conf.Spec.from_dict(data)
-    package = package or _package_name(main.path)
+    package = package or package_name_for(main.path)
     stubs = stubs_package or package
     suite_dir = f"{package}_conformance"
     idl_name = Path(main.path).name
@@ -490,21 +461,13 @@ def _unique(name: str, taken: set[str]) -> str:
 
 
 def register() -> None:
-    """Register the ``tests`` emit target with the Python backend (when it is installed)."""
-    try:
-        from idlgen.backends import python as codegen
-    except ImportError:  # pragma: no cover - the stubs generator is not installed
-        return
-    register_emitter = getattr(codegen, "register_emitter", None)
-    if callable(register_emitter):
-        register_emitter("tests", _emit_tests)
+    """Register the ``tests`` emit kind (:mod:`idlgen.backends.common.emitters`)."""
+    register_emitter("tests", _emit_tests)
 
 
 def _emit_tests(program: Program, package: str) -> dict[str, str]:
     """The ``tests`` emitter: the suite for the main file whose stubs package is *package*."""
     path: str | None = None
     if len(program.files) > 1:
-        from idlgen.backends.python import package_name_for
-
         path = next((f.path for f in program.files if package_name_for(f.path) == package), None)
     return render_conformance(program, package, path=path)

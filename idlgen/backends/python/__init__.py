@@ -4,7 +4,7 @@
 :func:`register_emitter` and are rendered after it.
 """
 
-from idlgen.backends.python.builder import (
+from idlgen.backends.python.render import (
     BUILTIN_TARGETS,
     EMITTERS,
     Emitter,

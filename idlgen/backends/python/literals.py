@@ -1,161 +1,17 @@
 """Small helpers that turn IDL facts into pieces of Python source.
 
-Everything that decides *what* the generated code says lives here or in
-:mod:`idlgen.backends.python`; the Jinja templates only lay the pieces out.
+Everything that decides *what* the generated code says lives here, in
+:mod:`.builder`, :mod:`.typemap` and :mod:`idlgen.backends.common.naming`; the Jinja
+templates only lay the pieces out.
 
-- **Names** (:func:`is_identifier`, :class:`NameSpace`): IDL names are kept as
-  written.  The one renaming rule: a name that is a Python keyword, is
-  reserved in its place (see :data:`RESERVED_MODULE_NAMES`,
-  :data:`RESERVED_MEMBER_NAMES`, :data:`RESERVED_PARAM_NAMES`) or was already
-  taken in the same scope gets ``_`` appended, repeatedly, until it is free.
-  Names that are not plain ASCII identifiers are rejected (never emitted).
 - **Literals** (:func:`docstring`, :func:`py_literal`): strings from IDL reach
   the output only as escaped literals.
-- **Types** (:data:`NAMED_TYPES`, :data:`BASE_TYPES`): the documented type map.
 """
 
 from __future__ import annotations
 
-import keyword
 import math
-import re
 from collections.abc import Iterable
-
-# --------------------------------------------------------------------------- names
-
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-
-#: Names the generated modules import or define themselves; a declaration of
-#: the IDL with one of these names is renamed (``uuid`` -> ``uuid_``).
-RESERVED_MODULE_NAMES = frozenset(
-    {
-        "abc",
-        "annotations",
-        "dataclasses",
-        "datetime",
-        "decimal",
-        "enum",
-        "typing",
-        "uuid",
-        "Any",
-        "ClassVar",
-        "Final",
-        "Sequence",
-        "TYPE_CHECKING",
-        "ByRef",
-        "CoClass",
-        "COMError",
-        "EventSink",
-        "IDispatch",
-        "IUnknown",
-        "MemberInfo",
-        "NO_DEFAULT",
-        "ParamInfo",
-        "register_hresult_names",
-        "DISP_E_MEMBERNOTFOUND",
-        # the generated modules (attributes of the package once imported)
-        "coclasses",
-        "constants",
-        "enums",
-        "events",
-        "interfaces",
-        "structs",
-        "__all__",
-        "__doc__",
-        "__name__",
-        "__path__",
-        "__file__",
-        "__spec__",
-        "__loader__",
-        "__package__",
-        "__builtins__",
-        # builtins used as annotations by generated code
-        "bool",
-        "bytes",
-        "float",
-        "int",
-        "object",
-        "str",
-        "tuple",
-        "type",
-        "dict",
-        "list",
-        "property",
-        "None",
-    }
-)
-
-#: Attribute names the runtime base classes (or Python) use on generated classes.
-RESERVED_MEMBER_NAMES = frozenset(
-    {
-        "IID",
-        "CLSID",
-        "QueryInterface",
-        "AddRef",
-        "Release",
-        "GetIDsOfNames",
-        "GetTypeInfo",
-        "GetTypeInfoCount",
-        "Invoke",
-        "FindConnectionPoint",
-        "EnumConnectionPoints",
-        "fire_event",
-        "interfaces_of",
-        "mro",
-        "register",
-    }
-)
-
-#: Parameter names taken by the generated signatures themselves.
-RESERVED_PARAM_NAMES = frozenset({"self", "cls"})
-
-
-def is_identifier(name: str | None) -> bool:
-    """True for a plain ASCII identifier (what IDL allows); keywords included."""
-    return name is not None and _IDENT.match(name) is not None
-
-
-def _reserved(name: str, reserved: Iterable[str]) -> bool:
-    return (
-        keyword.iskeyword(name)
-        or name in reserved
-        # dunder names belong to Python; other "__x" names are mangled in classes
-        or (name.startswith("__") and not name.endswith("___"))
-    )
-
-
-class NameSpace:
-    """One scope of Python names (a module, a class body, a parameter list).
-
-    :meth:`add` applies the renaming rule: keywords, reserved names, names
-    starting with ``__`` (dunder or class-private) and names already taken in
-    this scope get ``_`` appended until free (``__x`` ends as ``__x___``).
-    """
-
-    def __init__(self, reserved: Iterable[str] = (), taken: Iterable[str] = ()) -> None:
-        self.reserved = frozenset(reserved)
-        self.taken: set[str] = set(taken)
-
-    def add(self, name: str) -> str:
-        """Claim a Python name for IDL *name* (which must be a valid identifier)."""
-        out = name
-        while _reserved(out, self.reserved) or out in self.taken:
-            out += "_"
-        self.taken.add(out)
-        return out
-
-
-def enum_member_name(name: str) -> str:
-    """Names ``enum`` itself reserves (``_sunder_``) get the usual ``_`` suffix too."""
-    out = name
-    while (
-        keyword.iskeyword(out)
-        or (len(out) > 2 and out.startswith("_") and out.endswith("_"))
-        or out in ("name", "value", "mro")
-    ):
-        out += "_"
-    return out
-
 
 # --------------------------------------------------------------------------- literals
 
@@ -212,6 +68,12 @@ def clean_doc(text: str) -> str:
 def docstring(text: str) -> str:
     """A safe triple-quoted docstring literal for *text* (already :func:`clean_doc`-ed)."""
     return '"""' + escape_text(text, keep_newlines=True) + '"""'
+
+
+def joined_docstring(*parts: str | None) -> str:
+    """The docstring literal of the non-empty *parts*, cleaned, as paragraphs."""
+    cleaned = [clean_doc(p) for p in parts if p]
+    return docstring("\n\n".join(c for c in cleaned if c))
 
 
 def py_literal(value: object) -> str:
@@ -288,52 +150,3 @@ def is_flag_enum(name: str, values: Iterable[int]) -> bool:
             mask |= b
         return all(v & ~mask == 0 for v in others)
     return False
-
-
-# --------------------------------------------------------------------------- the type map
-
-#: IDL type names mapped before typedefs are followed: (annotation, import).
-#: An import is ``("module", "name")`` meaning ``import module`` for a dotted
-#: annotation, or ``("from", "module:name")`` for ``from module import name``.
-NAMED_TYPES: dict[str, tuple[str, str | None]] = {
-    "BSTR": ("str", None),
-    "LPWSTR": ("str", None),
-    "LPCWSTR": ("str", None),
-    "LPOLESTR": ("str", None),
-    "LPCOLESTR": ("str", None),
-    "LPSTR": ("str", None),
-    "LPCSTR": ("str", None),
-    "HSTRING": ("str", None),
-    "VARIANT_BOOL": ("bool", None),
-    "BOOL": ("bool", None),
-    "BOOLEAN": ("bool", None),
-    "DATE": ("datetime.datetime", "datetime"),
-    "CY": ("decimal.Decimal", "decimal"),
-    "CURRENCY": ("decimal.Decimal", "decimal"),
-    "DECIMAL": ("decimal.Decimal", "decimal"),
-    "VARIANT": ("object", None),
-    "VARIANTARG": ("object", None),
-    "HRESULT": ("int", None),
-    "SCODE": ("int", None),
-    "GUID": ("uuid.UUID", "uuid"),
-    "UUID": ("uuid.UUID", "uuid"),
-    "IID": ("uuid.UUID", "uuid"),
-    "CLSID": ("uuid.UUID", "uuid"),
-    "REFGUID": ("uuid.UUID", "uuid"),
-    "REFIID": ("uuid.UUID", "uuid"),
-    "REFCLSID": ("uuid.UUID", "uuid"),
-}
-
-#: Interfaces the runtime provides classes for.
-RUNTIME_INTERFACES = frozenset({"IUnknown", "IDispatch"})
-
-#: C base types (normalised spelling, see :class:`idlgen.model.BaseType`).
-BASE_TYPES: dict[str, str] = {
-    "float": "float",
-    "double": "float",
-    "boolean": "bool",
-    "void": "None",
-}
-
-#: Character types whose pointers are strings.
-CHAR_TYPES = frozenset({"char", "wchar_t", "WCHAR", "OLECHAR", "CHAR", "TCHAR", "unsigned char"})
