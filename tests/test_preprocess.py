@@ -274,7 +274,7 @@ WIDL = SHARED / "tools" / "widl"
 def test_tokens_equal_widl_preprocessor_on_a_corpus_sample() -> None:
     import subprocess
 
-    from idlgen.frontend.preprocess import _tokenize
+    from idlgen.frontend.pptokens import tokenize as _tokenize
 
     builtin = str(Path(__file__).parents[1] / "idlgen" / "include")
     files = _classic_ok_files()[::12]
