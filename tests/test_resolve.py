@@ -9,7 +9,8 @@ import pytest
 
 from idlgen.diagnostics import DiagnosticSink, Span
 from idlgen.frontend import loader as frontend
-from idlgen.frontend.resolve import Resolver, evaluate_expression
+from idlgen.frontend.evaluate import evaluate_expression
+from idlgen.frontend.resolve import Resolver
 from idlgen.model import (
     Attribute,
     BaseType,

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from idlgen.diagnostics import Diagnostic, DiagnosticSink, Span
-from idlgen.frontend.resolve import Resolver, SymbolTable
+from idlgen.frontend.resolve import Resolver
+from idlgen.frontend.symbols import SymbolTable
 from idlgen.model import (
     CONTAINERS,
     Declaration,

@@ -41,7 +41,7 @@ from idlgen.backends.common.templates import load_template
 from idlgen.conformance import scenarios as sc
 from idlgen.diagnostics import CompileError, DiagnosticSink, Span
 from idlgen.frontend import Program
-from idlgen.frontend.resolve import SymbolTable
+from idlgen.frontend.symbols import SymbolTable
 from idlgen.model import (
     CoClass,
     Const,

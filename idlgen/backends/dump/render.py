@@ -20,7 +20,8 @@ from idlgen.backends.common.idl import (
     type_spelling,
 )
 from idlgen.frontend import winrt
-from idlgen.frontend.resolve import SymbolTable, Value, evaluate_expression
+from idlgen.frontend.evaluate import Value, evaluate_expression
+from idlgen.frontend.symbols import SymbolTable
 from idlgen.model import (
     ApiContract,
     CoClass,

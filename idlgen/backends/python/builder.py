@@ -54,7 +54,8 @@ from idlgen.backends.python.views import (
     StructView,
 )
 from idlgen.diagnostics import NO_SPAN, DiagnosticSink, Span
-from idlgen.frontend.resolve import SymbolTable, evaluate_expression
+from idlgen.frontend.evaluate import evaluate_expression
+from idlgen.frontend.symbols import SymbolTable
 from idlgen.model import (
     BaseType,
     CoClass,

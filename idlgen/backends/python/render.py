@@ -26,7 +26,7 @@ from idlgen.backends.python.literals import joined_docstring, py_literal, safe_c
 from idlgen.backends.python.views import MODULE_ORDER, fits
 from idlgen.diagnostics import NO_SPAN, CompileError, Diagnostic, DiagnosticSink, Severity, Span
 from idlgen.frontend import Program
-from idlgen.frontend.resolve import SymbolTable
+from idlgen.frontend.symbols import SymbolTable
 from idlgen.frontend.winrt import is_winrt_declaration
 from idlgen.model import IdlFile, Library
 from idlgen.output.format import format_python

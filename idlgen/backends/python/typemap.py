@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from idlgen.backends.common.naming import NameSpace
 from idlgen.backends.python.views import Imports
-from idlgen.frontend.resolve import BUILTIN_TYPE_NAMES
+from idlgen.frontend.symbols import BUILTIN_TYPE_NAMES
 from idlgen.model import (
     ArrayType,
     BaseType,
