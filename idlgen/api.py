@@ -142,7 +142,7 @@ class GenerateResult:
 
 
 #: Extra emit kinds idlgen provides itself, with the module that registers each.
-OWN_EMITTERS: dict[str, str] = {"tests": "idlgen.conformance_gen"}
+OWN_EMITTERS: dict[str, str] = {"tests": "idlgen.backends.conformance"}
 OWN_EMITTERS["abi-vtables"] = "idlgen.backends.abi.vtables"  # native vtables (see abi)
 
 #: Why one of :data:`OWN_EMITTERS` could not be registered (e.g. pytest missing).
@@ -157,7 +157,7 @@ def emit_targets(wanted: Collection[str] | None = None) -> list[str]:
     None); a target that cannot be registered is left out and the reason kept
     in :data:`EMITTER_PROBLEMS`.
     """
-    codegen = importlib.import_module("idlgen.codegen")
+    codegen = importlib.import_module("idlgen.backends.python")
     builtin: tuple[str, ...] = getattr(codegen, "BUILTIN_TARGETS", DEFAULT_EMIT)
     extra: dict[str, object] = getattr(codegen, "EMITTERS", {})
     for name, module in OWN_EMITTERS.items():
@@ -217,12 +217,12 @@ def render_details(
     """Like :func:`render`, also returning the warnings and the number of files read.
 
     Each source is loaded as its own program (imports are parsed once and
-    shared) and rendered by :func:`idlgen.codegen.render_package`.  Every
+    shared) and rendered by :func:`idlgen.backends.python.render_package`.  Every
     source is processed before an error is raised, so the
     :class:`CompileError` carries all problems at once.  A *package* with more
     than one source or an unknown *emit* kind raise ValueError.
     """
-    from idlgen.codegen import render_package
+    from idlgen.backends.python import render_package
 
     paths = _source_list(sources)
     if package is not None and len(paths) > 1:

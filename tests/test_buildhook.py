@@ -101,10 +101,10 @@ def fake_codegen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         files.update({f"{name}/{kind}.py": header for kind in emit})
         return files
 
-    module = types.ModuleType("idlgen.codegen")
+    module = types.ModuleType("idlgen.backends.python")
     module.render_package = render_package  # type: ignore[attr-defined]
     module.BUILTIN_TARGETS = ("stubs", "events")  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "idlgen.codegen", module)
+    monkeypatch.setitem(sys.modules, "idlgen.backends.python", module)
     yield
 
 
@@ -132,7 +132,7 @@ def build(project: Path, target: str, out: Path) -> Path:
 
 def test_hatchling_is_not_needed_outside_the_hook() -> None:
     code = (
-        "import sys, idlgen, idlgen.api, idlgen.cli, idlgen.cli_generate, idlgen.output, "
+        "import sys, idlgen, idlgen.api, idlgen.cli, idlgen.cli.generate, idlgen.output, "
         "idlgen.config; idlgen.generate; "
         "assert not any(m.split('.')[0] == 'hatchling' for m in sys.modules), 'hatchling'"
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from idlgen import cli
+from idlgen.cli import common as cli
 from idlgen.cli import main
 from idlgen.frontend import BUILTIN_INCLUDE_DIR
 
@@ -96,7 +96,7 @@ def test_builtin_include_dir_is_complete() -> None:
 def test_a_flood_of_diagnostics_is_cut_short(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from idlgen.cli import MAX_PRINTED_DIAGNOSTICS
+    from idlgen.cli.common import MAX_PRINTED_DIAGNOSTICS
 
     idl = tmp_path / "many.idl"
     idl.write_text("".join(f"typedef UNKNOWN{i} T{i};\n" for i in range(300)))

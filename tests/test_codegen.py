@@ -1,4 +1,4 @@
-"""Tests of the generator (idlgen.codegen, idlgen.pyview, idlgen.format, templates/).
+"""Tests of the Python backend (idlgen.backends.python, idlgen.output.format, templates/).
 
 Golden files: ``tests/golden/msgrpriv/`` holds the package generated from
 ``examples/Msgrpriv.idl``.  After an intended change of the output, regenerate with
@@ -25,11 +25,22 @@ from typing import Any
 
 import pytest
 
-from idlgen import __version__, codegen
+from idlgen import __version__
 from idlgen.api import parse
+from idlgen.backends import python as codegen
+from idlgen.backends.common.naming import NameSpace, is_identifier
+from idlgen.backends.common.templates import load_template
+from idlgen.backends.python.literals import (
+    clean_doc,
+    docstring,
+    escape_text,
+    hresult_value,
+    is_flag_enum,
+    py_literal,
+)
 from idlgen.diagnostics import CompileError, DiagnosticSink
-from idlgen.format import format_python
 from idlgen.frontend import Loader, Program
+from idlgen.frontend.resolve import Resolver
 from idlgen.model import (
     Attribute,
     BaseType,
@@ -46,17 +57,7 @@ from idlgen.model import (
     Param,
     PointerType,
 )
-from idlgen.pyview import (
-    NameSpace,
-    clean_doc,
-    docstring,
-    escape_text,
-    hresult_value,
-    is_flag_enum,
-    is_identifier,
-    py_literal,
-)
-from idlgen.resolve import Resolver
+from idlgen.output.format import format_python
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "Msgrpriv.idl"
@@ -440,10 +441,10 @@ def test_bad_package_name_and_unknown_target() -> None:
 
 
 def test_template_loader() -> None:
-    text = codegen._load_template("interfaces.py.jinja")
+    text = load_template("interfaces.py.jinja")
     assert text is not None and "class {{ c.name }}" in text
-    assert codegen._load_template("../pyproject.toml") is None
-    assert codegen._load_template("no-such.jinja") is None
+    assert load_template("../pyproject.toml") is None
+    assert load_template("no-such.jinja") is None
 
 
 def test_register_emitter() -> None:
@@ -520,7 +521,7 @@ def test_output_is_black_clean(example: dict[str, str]) -> None:
 _HASH_SCRIPT = """
 import hashlib, json, sys
 from idlgen.api import parse
-from idlgen.codegen import render_package
+from idlgen.backends.python import render_package
 out = render_package(parse(sys.argv[1]))
 print(json.dumps({k: hashlib.sha256(v.encode()).hexdigest() for k, v in out.items()}))
 """
@@ -649,12 +650,7 @@ def _session_class(msgr: ModuleType) -> type[Any]:
 
 
 def test_implementation_is_checked_and_dispatches(msgr: ModuleType) -> None:
-    from idlgen.runtime import (
-        DISPATCH_METHOD,
-        DISPATCH_PROPERTYGET,
-        DISPATCH_PROPERTYPUT,
-        COMError,
-    )
+    from idlgen.runtime import DISPATCH_METHOD, DISPATCH_PROPERTYGET, DISPATCH_PROPERTYPUT, COMError
 
     class Incomplete(msgr.MsgrSession):  # type: ignore[misc,name-defined]
         def Invite(self, pUser: Any, bstrAppData: str) -> None: ...

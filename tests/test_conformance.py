@@ -20,9 +20,10 @@ import pytest
 import idlgen
 from idlgen import api
 from idlgen import conformance as conf
-from idlgen.conformance_gen import format_source, render_conformance, spec_data
+from idlgen.backends.conformance import render_conformance, spec_data
 from idlgen.diagnostics import CompileError
 from idlgen.frontend import Program
+from idlgen.output.format import format_python as format_source
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -50,7 +51,7 @@ def out_dir(
     tmp_path_factory: pytest.TempPathFactory, program: Program, rendered: dict[str, str]
 ) -> Path:
     """The suite, and the stubs package beside it (the reference implementation uses it)."""
-    from idlgen import codegen
+    from idlgen.backends import python as codegen
 
     out = tmp_path_factory.mktemp("generated")
     files = {**rendered, **codegen.render_package(program, package="msgrpriv")}
@@ -378,7 +379,7 @@ def test_structural_suite_on_corpus_files(tmp_path: Path) -> None:
     example alone."""
     if not CORPUS.is_dir():
         pytest.skip(f"{CORPUS} is absent")
-    from idlgen import codegen
+    from idlgen.backends import python as codegen
 
     jobs = []
     counts: dict[str, int] = {}

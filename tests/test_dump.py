@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+from idlgen.backends.common.idl import expression_text, type_spelling
+from idlgen.backends.dump import dump_json, dump_text
 from idlgen.diagnostics import DiagnosticSink, Span
-from idlgen.dump import dump_json, dump_text, expression_text, type_spelling
+from idlgen.frontend.resolve import Resolver
 from idlgen.model import (
     ArrayType,
     Attribute,
@@ -32,7 +34,6 @@ from idlgen.model import (
     Typedef,
     UnaryExpr,
 )
-from idlgen.resolve import Resolver
 
 
 def at(line: int, col: int = 1) -> Span:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from idlgen import output
 from idlgen.output import MARKER, OutputError, has_marker, path_problem, write_output
+from idlgen.output import write as output
 
 HEADER = f"# {MARKER} 0.1.0 from demo.idl. Do not edit.\n"
 

@@ -10,6 +10,8 @@ import pytest
 from idlgen.api import check
 from idlgen.diagnostics import Diagnostic, DiagnosticSink
 from idlgen.frontend import Program
+from idlgen.frontend.parser import parse_text
+from idlgen.frontend.preprocess import preprocess
 from idlgen.model import (
     ArrayType,
     BaseType,
@@ -44,8 +46,6 @@ from idlgen.model import (
     Union,
     Variable,
 )
-from idlgen.parser import parse_text
-from idlgen.preprocess import preprocess
 
 
 def parse(text: str) -> IdlFile:

@@ -14,14 +14,22 @@ Views (all decisions) are built here; ``templates/abi/vtables.py.jinja`` only la
 
 from __future__ import annotations
 
+import json
+import math
 import os
 from dataclasses import dataclass, field
+from functools import cache
 
-from idlgen import __version__
+import jinja2
+
+from idlgen.backends.common.emitters import register_emitter
+from idlgen.backends.common.idl import defined_declarations
+from idlgen.backends.common.naming import NameSpace, is_identifier, package_name_for
+from idlgen.backends.common.templates import load_template
 from idlgen.diagnostics import CompileError, DiagnosticSink
-from idlgen.dump import defined_declarations
-from idlgen.format import format_python
 from idlgen.frontend import Program
+from idlgen.frontend.evaluate import evaluate_expression
+from idlgen.frontend.symbols import SymbolTable
 from idlgen.model import (
     ArrayType,
     BaseType,
@@ -50,8 +58,8 @@ from idlgen.model import (
     UnaryExpr,
     Union,
 )
-from idlgen.pyview import NameSpace, is_identifier, py_literal, safe_comment
-from idlgen.resolve import SymbolTable, evaluate_expression
+from idlgen.output.format import format_python
+from idlgen.version import __version__
 
 __all__ = ["register", "render_vtables", "type_code"]
 
@@ -148,6 +156,35 @@ _STDCALL = frozenset(
 )
 _RUNTIME_INTERFACES = {"IUnknown": "d.IUNKNOWN", "IDispatch": "d.IDISPATCH"}
 _RESERVED = frozenset({"d", "Final", "annotations", "MODULES"})
+
+
+def py_literal(value: object) -> str:
+    """A Python literal for a string (JSON's escapes are Python's), int, float, bool or None."""
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"no literal for {value!r}")
+    if value is None or isinstance(value, bool | int | float):
+        return repr(value)
+    raise ValueError(f"no literal for {type(value).__name__}")
+
+
+def safe_comment(text: str) -> str:
+    """Text for a ``#`` comment or a docstring: one line, ASCII, backslashes escaped."""
+    return json.dumps(text)[1:-1].replace('"', "'")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of this backend (strict, no autoescape)."""
+    return jinja2.Environment(
+        loader=jinja2.FunctionLoader(load_template),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
 
 
 def _base_code(name: str) -> str:
@@ -348,7 +385,9 @@ class _Builder:
         if default is not None and default.args and isinstance(default.args[0], Expr):
             lookup = self.symbols.lookup_value if self.symbols is not None else None
             value = evaluate_expression(default.args[0], lookup)
-            if isinstance(value, bool | int | float | str):
+            if isinstance(value, bool | int | str) or (
+                isinstance(value, float) and math.isfinite(value)
+            ):
                 keywords.append(f"default={py_literal(value)}")
             if "optional=True" not in keywords:
                 keywords.append("optional=True")
@@ -399,8 +438,6 @@ class _Builder:
         args = [py_literal(decl.name), py_literal(decl.uuid or ""), base_var]
         args.append(f"({', '.join(methods)},)" if methods else "()")
         if decl.file and decl.file not in self.main_paths:
-            from idlgen.codegen import package_name_for
-
             args.append(f"package={py_literal(package_name_for(decl.file))}")
         if dispatch:
             args.append("dispatch=True")
@@ -536,8 +573,6 @@ def _slot_count(decl: Interface, types: _Types) -> int:
 def render_vtables(program: Program, package: str, path: str | None = None) -> dict[str, str]:
     """``{"<package>/vtables.py": text}`` for the main file *path* (the only main file when
     None); ``{}`` when it declares no interface and no module."""
-    from idlgen.codegen import environment
-
     f = program.file(path) if path is not None else program.files[0]
     if f is None:
         return {}
@@ -558,14 +593,10 @@ def type_code(t: TypeRef) -> str:
 
 def register() -> None:
     """Register the ``abi-vtables`` emit kind with the generator."""
-    from idlgen import codegen
-
-    codegen.register_emitter("abi-vtables", _emit)
+    register_emitter("abi-vtables", _emit)
 
 
 def _emit(program: Program, package: str) -> dict[str, str]:
-    from idlgen.codegen import package_name_for
-
     path: str | None = None
     if len(program.files) > 1:
         path = next((f.path for f in program.files if package_name_for(f.path) == package), None)

@@ -1,10 +1,10 @@
-"""Generate a typed Python package from a resolved :class:`~idlgen.frontend.Program`.
+"""Build the views of one generated package from the model (every decision is made here).
 
-:func:`render_package` is the API (see ``notes/CONTRACT.md`` and
-``docs/generated-code.md``): it builds *view* objects from the model (every
-decision — names, annotations, defaults, imports — is made here and in
-:mod:`idlgen.pyview`), renders one Jinja2 template per output module and
-formats the result with black (:mod:`idlgen.format`).  It writes nothing.
+:class:`PackageBuilder` claims the Python name and module of every generated class (pass 1,
+:meth:`~PackageBuilder.claim_names`), then fills the module views (pass 2,
+:meth:`~PackageBuilder.build`): annotations through the type map, defaults, imports, the
+member metadata and what black would do with long lines.  :mod:`.render` turns the views into
+text.
 
 Only declarations of the main files are generated; imported declarations are
 referenced through the type map (``IUnknown``/``IDispatch`` come from
@@ -14,24 +14,49 @@ those two, imported enums as ``int``, imported structs/unions as ``object``).
 
 from __future__ import annotations
 
-import os
-import re
-import sys
-from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
-
-import jinja2
-
-from idlgen import __version__
-from idlgen.diagnostics import NO_SPAN, CompileError, Diagnostic, DiagnosticSink, Severity, Span
-from idlgen.dump import defined_declarations, type_spelling
-from idlgen.format import LINE_LENGTH, format_python
-from idlgen.frontend import Program
+from idlgen.backends.common.idl import defined_declarations, type_spelling
+from idlgen.backends.common.naming import (
+    RESERVED_MEMBER_NAMES,
+    RESERVED_MODULE_NAMES,
+    RESERVED_PARAM_NAMES,
+    NameSpace,
+    enum_member_name,
+    is_identifier,
+)
+from idlgen.backends.python.literals import (
+    clean_doc,
+    docstring,
+    hex_literal,
+    hresult_value,
+    is_flag_enum,
+    joined_docstring,
+    py_literal,
+    safe_comment,
+)
+from idlgen.backends.python.typemap import (
+    RUNTIME_INTERFACES,
+    ClassSymbol,
+    TypeMapper,
+    strip_aliases,
+)
+from idlgen.backends.python.views import (
+    MODULE_ORDER,
+    CoClassView,
+    EnumView,
+    Imports,
+    InterfaceView,
+    MemberInfoView,
+    MethodView,
+    ModuleView,
+    ParamView,
+    PropertyView,
+    SinkView,
+    StructView,
+)
+from idlgen.diagnostics import NO_SPAN, DiagnosticSink, Span
+from idlgen.frontend.evaluate import evaluate_expression
+from idlgen.frontend.symbols import SymbolTable
 from idlgen.model import (
-    ArrayType,
     BaseType,
     CoClass,
     Const,
@@ -40,405 +65,20 @@ from idlgen.model import (
     Enum,
     Expr,
     Field,
-    FunctionType,
     IdlFile,
     Interface,
-    Library,
     Method,
-    NamedType,
     Namespace,
     Param,
     PointerType,
     RuntimeClass,
-    SafeArrayType,
     Struct,
-    TaggedType,
-    Typedef,
-    TypeRef,
 )
-from idlgen.pyview import (
-    BASE_TYPES,
-    CHAR_TYPES,
-    NAMED_TYPES,
-    RESERVED_MEMBER_NAMES,
-    RESERVED_MODULE_NAMES,
-    RESERVED_PARAM_NAMES,
-    RUNTIME_INTERFACES,
-    NameSpace,
-    clean_doc,
-    docstring,
-    enum_member_name,
-    hex_literal,
-    hresult_value,
-    is_flag_enum,
-    is_identifier,
-    py_literal,
-    safe_comment,
-)
-from idlgen.resolve import BUILTIN_TYPE_NAMES, SymbolTable, evaluate_expression
-from idlgen.winrt import is_winrt_declaration
-
-__all__ = ["EMITTERS", "Emitter", "package_name_for", "register_emitter", "render_package"]
-
-Emitter = Callable[[Program, str], dict[str, str]]
-
-#: Extra emit targets (``"tests"`` is added by :mod:`idlgen.conformance`).
-EMITTERS: dict[str, Emitter] = {}
-
-#: The emit targets this module knows itself.
-BUILTIN_TARGETS = ("stubs", "events")
-
-_MODULE_ORDER = ("constants", "enums", "structs", "interfaces", "events", "coclasses")
 
 _COM_ERROR_NOTE = "A failed HRESULT is raised as :class:`idlgen.runtime.COMError`."
 
 
-def register_emitter(name: str, fn: Emitter) -> None:
-    """Add an emit target: ``fn(program, package) -> {relative path: text}``."""
-    if name in BUILTIN_TARGETS:
-        raise ValueError(f"emit target {name!r} is built in")
-    EMITTERS[name] = fn
-
-
-# --------------------------------------------------------------------------- templates
-
-
-def _load_template(name: str) -> str | None:
-    """Template text from the installed package (``idlgen/templates``) or the source tree."""
-    if ".." in name.replace("\\", "/").split("/"):
-        return None
-    try:
-        res = resources.files("idlgen").joinpath("templates", name)
-        if res.is_file():
-            return res.read_text(encoding="utf-8")
-    except (OSError, ModuleNotFoundError):  # pragma: no cover - odd installs
-        pass
-    path = Path(__file__).resolve().parent.parent / "templates" / name
-    if path.is_file():
-        return path.read_text(encoding="utf-8")
-    return None
-
-
-@lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
-    """The Jinja2 environment of the generator (strict, no autoescape)."""
-    env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(_load_template),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-    env.filters["lit"] = py_literal
-    return env
-
-
-# --------------------------------------------------------------------------- views
-
-
-@dataclass
-class Imports:
-    """The imports one generated module needs (rendered sorted, so deterministic)."""
-
-    module: str
-    modules: set[str] = field(default_factory=set)
-    typing: set[str] = field(default_factory=set)
-    abc_types: set[str] = field(default_factory=set)
-    runtime: set[str] = field(default_factory=set)
-    local: dict[str, set[str]] = field(default_factory=dict)
-    type_only: dict[str, set[str]] = field(default_factory=dict)
-    #: absolute imports from other generated packages: module -> {"Name" or "Name as Alias"}
-    external: dict[str, set[str]] = field(default_factory=dict)
-    external_type_only: dict[str, set[str]] = field(default_factory=dict)
-
-    def use_external(self, module: str, name: str, *, runtime: bool) -> None:
-        """Import *name* (possibly ``X as Y``) from *module* of another generated package."""
-        target = self.external if runtime else self.external_type_only
-        target.setdefault(module, set()).add(name)
-
-    def use_local(self, module: str, name: str, *, runtime: bool) -> None:
-        """Import *name* from the sibling *module* (only for type checking unless *runtime*)."""
-        if module == self.module:
-            return
-        target = self.local if runtime else self.type_only
-        target.setdefault(module, set()).add(name)
-
-    def lines(self) -> list[str]:
-        """The import statements, one per line ("" for blank lines), laid out as black would."""
-        out = ["from __future__ import annotations", ""]
-        std = [f"import {m}" for m in sorted(self.modules)]
-        if self.abc_types:
-            std += _import_lines("collections.abc", self.abc_types, 0)
-        typing = set(self.typing)
-        type_only = {f".{m}": n - self.local.get(m, set()) for m, n in self.type_only.items()}
-        type_only.update(
-            {m: n - self.external.get(m, set()) for m, n in self.external_type_only.items()}
-        )
-        type_only = {m: n for m, n in type_only.items() if n}
-        if type_only:
-            typing.add("TYPE_CHECKING")
-        if typing:
-            std += _import_lines("typing", typing, 0)
-        if std:
-            out += [*std, ""]
-        if self.runtime:
-            out += [*_import_lines("idlgen.runtime", self.runtime, 0), ""]
-        external = [
-            line for m, n in sorted(self.external.items()) if n for line in _import_lines(m, n, 0)
-        ]
-        if external:
-            out += [*external, ""]
-        locals_ = [
-            line
-            for m, n in sorted(self.local.items())
-            if n
-            for line in _import_lines(f".{m}", n, 0)
-        ]
-        if locals_:
-            out += [*locals_, ""]
-        if type_only:
-            out.append("if TYPE_CHECKING:")
-            # absolute (other packages) before relative (this one), as isort orders them
-            for m, n in sorted(type_only.items(), key=lambda item: (item[0][0] == ".", item[0])):
-                out += _import_lines(m, n, 4)
-        while out and not out[-1]:
-            out.pop()
-        return out
-
-
-def _import_lines(module: str, names: Collection[str], indent: int) -> list[str]:
-    pad = " " * indent
-    line = f"{pad}from {module} import {', '.join(sorted(names))}"
-    if fits(0, line):
-        return [line]
-    return [f"{pad}from {module} import (", *(f"{pad}    {n}," for n in sorted(names)), f"{pad})"]
-
-
-@dataclass
-class ParamView:
-    """One parameter of a generated signature, and its ``ParamInfo`` facts."""
-
-    name: str
-    idl_name: str
-    annotation: str
-    direction: str
-    retval: bool = False
-    optional: bool = False
-    default: str | None = None  # Python source of the default in the signature
-    info_default: str | None = None  # Python source for ParamInfo(default=...)
-    type_text: str = ""
-
-    @property
-    def source(self) -> str:
-        """The parameter in a ``def``: ``name: annotation[ = default]``."""
-        default = f" = {self.default}" if self.default is not None else ""
-        return f"{self.name}: {self.annotation}{default}"
-
-    @property
-    def info(self) -> str:
-        """The ``ParamInfo(...)`` expression describing it."""
-        parts = [py_literal(self.idl_name), py_literal(self.direction)]
-        if self.retval:
-            parts.append("retval=True")
-        if self.optional:
-            parts.append("optional=True")
-        if self.info_default is not None:
-            parts.append(f"default={self.info_default}")
-        parts.append(f"type={py_literal(self.type_text)}")
-        return f"ParamInfo({', '.join(parts)})"
-
-
-@dataclass
-class MemberInfoView:
-    """One ``MemberInfo(...)`` entry of ``_members_``."""
-
-    name: str  # literal
-    kind: str
-    dispid: str
-    python_name: str | None  # literal, when it differs from name
-    params: list[ParamView]
-
-    @property
-    def params_source(self) -> str:
-        """The tuple of ``ParamInfo`` on one line."""
-        infos = [p.info for p in self.params]
-        return f"({', '.join(infos)}{',' if len(infos) == 1 else ''})"
-
-    @property
-    def args(self) -> list[str]:
-        """The arguments of ``MemberInfo(...)`` (the tuple of parameters on one line)."""
-        out = [self.name, self.kind, self.dispid, self.params_source]
-        if self.python_name is not None:
-            out.append(f"python_name={self.python_name}")
-        return out
-
-    @property
-    def layout(self) -> str:
-        """How black lays it out: "line", "hug" (the arguments on one line of their own),
-        "args" (one per line) or "params" (the parameter tuple exploded too)."""
-        if fits(8, f"MemberInfo({', '.join(self.args)}),"):
-            return "line"
-        if fits(12, ", ".join(self.args)):
-            return "hug"
-        if all(fits(12, a + ",") for a in self.args):
-            return "args"
-        return "params"
-
-
-@dataclass
-class MethodView:
-    """A generated method (abstract in interfaces, a no-op in sinks)."""
-
-    name: str
-    params: list[ParamView]
-    returns: str
-    doc: str | None
-    #: "override" when it redefines an inherited member with another signature
-    ignore: str | None = None
-    #: an abstract stub without docstring: black puts its ``...`` on the ``def`` line
-    dummy_body: bool = False
-
-    @property
-    def layout(self) -> str:
-        """The ``def`` line as black lays it out: "line" (all on one line), "hug" (the
-        parameters on one line of their own) or "exploded" (one parameter per line)."""
-        args = ", ".join(["self", *(p.source for p in self.params)])
-        tail = f") -> {self.returns}:" + (" ..." if self.dummy_body else "")
-        if self.ignore is None and fits(4, f"def {self.name}({args}{tail}"):
-            return "line"
-        if fits(8, args) and fits(4, tail):
-            return "hug"
-        return "exploded"
-
-    @property
-    def args_source(self) -> str:
-        """``self`` and the parameters, on one line."""
-        return ", ".join(["self", *(p.source for p in self.params)])
-
-    @property
-    def key(self) -> tuple[object, ...]:
-        """What decides whether two definitions of the name are the same."""
-        params = tuple((p.annotation, p.default is not None) for p in self.params)
-        return ("method", params, self.returns)
-
-
-@dataclass
-class PropertyView:
-    """A generated property (abstract getter, abstract setter unless read-only)."""
-
-    name: str
-    annotation: str
-    setter_param: str | None
-    setter_annotation: str | None
-    readable: bool
-    doc: str | None
-    ignore: str | None = None
-
-    @property
-    def key(self) -> tuple[object, ...]:
-        """What decides whether two definitions of the name are the same."""
-        return ("property", self.annotation, self.setter_annotation, self.readable)
-
-
-@dataclass
-class InterfaceView:
-    """An interface (or non-source dispinterface) class."""
-
-    name: str
-    bases: list[str]
-    iid: str
-    doc: str
-    members: list[MemberInfoView]
-    items: list[MethodView | PropertyView]
-
-    @property
-    def members_inline(self) -> str | None:
-        """``_members_``'s tuple on the ``_members_`` line, when black would put it there."""
-        if not self.members:
-            return "()"
-        if len(self.members) == 1 and self.members[0].layout == "line":
-            text = f"(MemberInfo({', '.join(self.members[0].args)}),)"
-            if fits(4, f"_members_: ClassVar[tuple[MemberInfo, ...]] = {text}"):
-                return text
-        return None
-
-
-@dataclass
-class SinkView:
-    """An event sink class for a source interface."""
-
-    name: str
-    iid: str
-    doc: str
-    events: list[tuple[str, str]]  # (dispid literal, method name)
-    methods: list[MethodView]
-
-
-@dataclass
-class EnumView:
-    """An ``IntEnum``/``IntFlag`` class (``name`` None: only bare constants)."""
-
-    name: str | None
-    base: str
-    doc: str | None
-    members: list[tuple[str, str]]  # (member name, value literal)
-    constants: list[tuple[str, str]]  # (module constant name, expression)
-
-
-@dataclass
-class StructView:
-    """A dataclass for a struct."""
-
-    name: str
-    doc: str | None
-    fields: list[tuple[str, str]]  # (name, annotation)
-
-
-@dataclass
-class CoClassView:
-    """A coclass class."""
-
-    name: str
-    bases: list[str]
-    clsid: str
-    doc: str
-    interfaces: list[str]
-    outgoing: list[str]
-    default_interface: str
-    default_source: str
-    type_ignore: bool = False
-
-
-@dataclass
-class ModuleView:
-    """One generated module: its imports and contents."""
-
-    name: str
-    doc: str
-    imports: Imports
-    consts: list[tuple[str, str]] = field(default_factory=list)  # (name, value literal)
-    enums: list[EnumView] = field(default_factory=list)
-    structs: list[StructView] = field(default_factory=list)
-    interfaces: list[InterfaceView] = field(default_factory=list)
-    sinks: list[SinkView] = field(default_factory=list)
-    coclasses: list[CoClassView] = field(default_factory=list)
-    hresults: list[tuple[str, str]] = field(default_factory=list)  # (hex value, name literal)
-    exports: list[str] = field(default_factory=list)
-
-    @property
-    def empty(self) -> bool:
-        """True when the module would define nothing."""
-        return not self.exports
-
-
 # --------------------------------------------------------------------------- the builder
-
-
-@dataclass
-class _Symbol:
-    name: str
-    module: str
 
 
 def _doc(text: str | None) -> str | None:
@@ -446,11 +86,6 @@ def _doc(text: str | None) -> str | None:
         return None
     cleaned = clean_doc(text)
     return docstring(cleaned) if cleaned else None
-
-
-def _doc_lines(*parts: str | None) -> str:
-    cleaned = [clean_doc(p) for p in parts if p]
-    return docstring("\n\n".join(c for c in cleaned if c))
 
 
 def _uuid_text(d: Declaration) -> str | None:
@@ -470,21 +105,7 @@ def _span(node: object) -> Span:
     return span if isinstance(span, Span) else NO_SPAN
 
 
-def _strip_aliases(t: TypeRef) -> TypeRef:
-    """Follow typedefs not in the type map (so ``LPBSTR`` becomes ``BSTR*``)."""
-    seen: set[int] = set()
-    while (
-        isinstance(t, NamedType)
-        and t.name not in NAMED_TYPES
-        and isinstance(t.target, Typedef)
-        and id(t) not in seen
-    ):
-        seen.add(id(t))
-        t = t.target.type
-    return t
-
-
-class _Builder:
+class PackageBuilder(TypeMapper):
     """Builds the module views of one package from one main file."""
 
     def __init__(
@@ -492,7 +113,7 @@ class _Builder:
         f: IdlFile,
         symbols: SymbolTable | None,
         package: str,
-        external: dict[int, tuple[str, _Symbol]] | None = None,
+        external: dict[int, tuple[str, ClassSymbol]] | None = None,
     ) -> None:
         self.file = f
         #: classes generated in other packages of the same run: id(decl) -> (package, symbol)
@@ -502,9 +123,9 @@ class _Builder:
         self.package = package
         self.sink = DiagnosticSink()
         self.names = NameSpace(RESERVED_MODULE_NAMES)
-        self.classes: dict[int, _Symbol] = {}  # id(decl) -> generated class
+        self.classes: dict[int, ClassSymbol] = {}  # id(decl) -> generated class
         self.decls = list(defined_declarations(f))
-        self.modules = {m: ModuleView(m, "", Imports(m)) for m in _MODULE_ORDER}
+        self.modules = {m: ModuleView(m, "", Imports(m)) for m in MODULE_ORDER}
 
     # ------------------------------------------------------------------ checks
 
@@ -530,29 +151,29 @@ class _Builder:
             if isinstance(d, Enum):
                 name = d.typedef_name or d.name
                 if name is not None and self._valid(name, d, "enum"):
-                    self.classes[id(d)] = _Symbol(self.names.add(name), "enums")
+                    self.classes[id(d)] = ClassSymbol(self.names.add(name), "enums")
             elif isinstance(d, Struct):
                 name = d.typedef_name or d.name
                 if name is not None and self._valid(name, d, "struct"):
-                    self.classes[id(d)] = _Symbol(self.names.add(name), "structs")
+                    self.classes[id(d)] = ClassSymbol(self.names.add(name), "structs")
             elif isinstance(d, Interface):
                 if d.name in RUNTIME_INTERFACES:
                     continue  # the runtime's IUnknown/IDispatch stand for these
                 if not self._is_com(d) or not self._valid(d.name, d, "interface"):
                     continue
                 module = "events" if id(d) in source_ids else "interfaces"
-                self.classes[id(d)] = _Symbol(self.names.add(d.name), module)
+                self.classes[id(d)] = ClassSymbol(self.names.add(d.name), module)
             elif isinstance(d, DispInterface):
                 if not self._valid(d.name, d, "dispinterface"):
                     continue
                 module = "events" if id(d) in source_ids else "interfaces"
-                self.classes[id(d)] = _Symbol(self.names.add(d.name), module)
+                self.classes[id(d)] = ClassSymbol(self.names.add(d.name), module)
             elif (
                 isinstance(d, CoClass)
                 and self._valid(d.name, d, "coclass")
                 and _uuid_text(d) is not None
             ):
-                self.classes[id(d)] = _Symbol(self.names.add(d.name), "coclasses")
+                self.classes[id(d)] = ClassSymbol(self.names.add(d.name), "coclasses")
 
     def _defined_by_name(self) -> dict[str, Declaration]:
         """The generated interfaces and dispinterfaces of this file, by IDL name."""
@@ -579,162 +200,6 @@ class _Builder:
         return d.is_defined and (
             d.base is not None or any(d.has_attr(a) for a in ("object", "odl", "dual"))
         )
-
-    # ------------------------------------------------------------------ the type map
-
-    def annotation(self, t: TypeRef, imp: Imports, *, runtime: bool = False) -> str:
-        """The Python annotation for IDL type *t* (see docs/generated-code.md)."""
-        if isinstance(t, NamedType):
-            mapped = NAMED_TYPES.get(t.name)
-            if mapped is not None:
-                text, module = mapped
-                if module:
-                    imp.modules.add(module)
-                return text
-            target = t.target
-            if target is not None and id(target) in self.classes:
-                sym = self.classes[id(target)]
-                imp.use_local(sym.module, sym.name, runtime=runtime)
-                return sym.name
-            if target is not None and id(target) in self.external:
-                return self._use_external(target, imp, runtime=runtime)
-            if isinstance(target, Interface | DispInterface | CoClass):
-                return self._runtime_interface(target, imp)
-            if isinstance(target, Typedef):
-                inline = target.type
-                if (
-                    isinstance(inline, TaggedType)
-                    and inline.definition is not None
-                    and (
-                        id(inline.definition) in self.classes
-                        or id(inline.definition) in self.external
-                    )
-                ):
-                    return self.annotation(inline, imp, runtime=runtime)
-                return self.annotation(target.type, imp, runtime=runtime)
-            if isinstance(target, Enum):
-                return "int"
-            if target is None and t.name in RUNTIME_INTERFACES:
-                imp.runtime.add(t.name)
-                return t.name
-            if target is None:
-                return (
-                    self.annotation(BaseType(t.name), imp)
-                    if t.name in BUILTIN_TYPE_NAMES
-                    else "object"
-                )
-            return "object"
-        if isinstance(t, TaggedType):
-            d = t.definition or t.target
-            if d is not None and id(d) in self.classes:
-                sym = self.classes[id(d)]
-                imp.use_local(sym.module, sym.name, runtime=runtime)
-                return sym.name
-            if d is not None and id(d) in self.external:
-                return self._use_external(d, imp, runtime=runtime)
-            return "int" if t.keyword == "enum" else "object"
-        if isinstance(t, BaseType):
-            if t.name in ("char", "wchar_t"):
-                return "str"
-            return BASE_TYPES.get(t.name, "int")
-        if isinstance(t, PointerType):
-            inner = _strip_aliases(t.target)
-            if self._is_char(inner):
-                return "str"
-            if isinstance(inner, BaseType) and inner.name == "void":
-                return "object"
-            if isinstance(inner, FunctionType):
-                return "object"
-            return self.annotation(t.target, imp, runtime=runtime)
-        if isinstance(t, ArrayType):
-            if self._is_char(_strip_aliases(t.element)):
-                return "str"
-            imp.abc_types.add("Sequence")
-            return f"Sequence[{self.annotation(t.element, imp, runtime=runtime)}]"
-        if isinstance(t, SafeArrayType):
-            imp.abc_types.add("Sequence")
-            return f"Sequence[{self.annotation(t.element, imp, runtime=runtime)}]"
-        return "object"
-
-    @staticmethod
-    def _is_char(t: TypeRef) -> bool:
-        if isinstance(t, BaseType):
-            return t.name in CHAR_TYPES
-        return isinstance(t, NamedType) and t.name in CHAR_TYPES
-
-    def _use_external(self, d: Declaration, imp: Imports, *, runtime: bool) -> str:
-        """Import the class generated for *d* in another package; the name used here."""
-        package, sym = self.external[id(d)]
-        key = (package, sym.name)
-        alias = self._aliases.get(key)
-        if alias is None:
-            alias = sym.name
-            if alias in self.names.taken or alias in self._aliases.values():
-                alias = f"{package.replace('.', '_')}_{sym.name}"
-                while alias in self.names.taken or alias in self._aliases.values():
-                    alias += "_"
-            self._aliases[key] = alias
-        spec = sym.name if alias == sym.name else f"{sym.name} as {alias}"
-        imp.use_external(f"{package}.{sym.module}", spec, runtime=runtime)
-        return alias
-
-    def _runtime_interface(self, d: Declaration, imp: Imports) -> str:
-        """The runtime class standing for an interface that is not generated here."""
-        name = "IDispatch" if self._derives_dispatch(d) else "IUnknown"
-        imp.runtime.add(name)
-        return name
-
-    @staticmethod
-    def _derives_dispatch(d: Declaration) -> bool:
-        if isinstance(d, DispInterface):
-            return True
-        seen: set[int] = set()
-        cur: Declaration | None = d
-        while isinstance(cur, Interface) and id(cur) not in seen:
-            seen.add(id(cur))
-            if cur.name == "IDispatch" or cur.has_attr("dual"):
-                return True
-            cur = cur.base_interface
-        return False
-
-    def _value_type(self, p: Param, imp: Imports) -> str:
-        """Annotation of an ``[out]``/``[in,out]`` parameter's value (one pointer off)."""
-        t = _strip_aliases(p.type)
-        if isinstance(t, PointerType):
-            inner = t.target
-            sized = p.has_attr("size_is") or p.has_attr("length_is")
-            if sized and not self._is_char(_strip_aliases(inner)):
-                inner_t = _strip_aliases(inner)
-                if isinstance(inner_t, PointerType) and not self._is_interface(inner_t.target):
-                    inner = inner_t.target
-                imp.abc_types.add("Sequence")
-                return f"Sequence[{self.annotation(inner, imp)}]"
-            return self.annotation(inner, imp)
-        return self.annotation(t, imp)
-
-    def _in_type(self, p: Param, imp: Imports) -> str:
-        t = _strip_aliases(p.type)
-        if (
-            isinstance(t, PointerType)
-            and (p.has_attr("size_is") or p.has_attr("length_is"))
-            and not self._is_char(_strip_aliases(t.target))
-        ):
-            imp.abc_types.add("Sequence")
-            return f"Sequence[{self.annotation(t.target, imp)}]"
-        return self.annotation(p.type, imp)
-
-    def _is_interface(self, t: TypeRef) -> bool:
-        t = _strip_aliases(t)
-        return (
-            isinstance(t, NamedType) and isinstance(t.target, Interface | DispInterface | CoClass)
-        ) or (isinstance(t, NamedType) and t.name in RUNTIME_INTERFACES)
-
-    @staticmethod
-    def _returns_value(t: TypeRef) -> bool:
-        t0 = t
-        if isinstance(t0, NamedType) and t0.name in ("HRESULT", "SCODE"):
-            return False
-        return not (isinstance(t0, BaseType) and t0.name == "void")
 
     # ------------------------------------------------------------------ values
 
@@ -1054,9 +519,9 @@ class _Builder:
         mod.structs.append(StructView(sym.name, _doc(d.helpstring), fields))
 
     def _field_type(self, f: Field, imp: Imports) -> str:
-        t = _strip_aliases(f.type)
+        t = strip_aliases(f.type)
         sized = f.has_attr("size_is") or f.has_attr("length_is")
-        if isinstance(t, PointerType) and sized and not self._is_char(_strip_aliases(t.target)):
+        if isinstance(t, PointerType) and sized and not self._is_char(strip_aliases(t.target)):
             imp.abc_types.add("Sequence")
             return f"Sequence[{self.annotation(t.target, imp)}]"
         ann = self.annotation(f.type, imp)
@@ -1096,7 +561,7 @@ class _Builder:
         if any(i.params for i in infos):
             imp.runtime.add("ParamInfo")
         kind = "dispinterface" if isinstance(d, DispInterface) else "interface"
-        doc = _doc_lines(d.helpstring or f"The {d.name} {kind}.", _COM_ERROR_NOTE)
+        doc = joined_docstring(d.helpstring or f"The {d.name} {kind}.", _COM_ERROR_NOTE)
         iid = _uuid_text(d) or "00000000-0000-0000-0000-000000000000"
         mod.interfaces.append(InterfaceView(sym.name, bases, iid, doc, infos, items))
         mod.exports.append(sym.name)
@@ -1167,7 +632,7 @@ class _Builder:
                     ann = self._in_type(p, imp)
                 params.append(ParamView(pname, idl_name, ann, p.direction))
             methods.append(MethodView(name, params, "None", _doc(m.helpstring)))
-        doc = _doc_lines(
+        doc = joined_docstring(
             d.helpstring or f"Events of {d.name}.",
             "Subclass it and override the events you want (the others do nothing),\n"
             "then advise an instance to the source's connection point.",
@@ -1179,10 +644,10 @@ class _Builder:
     def _by_ref(self, p: Param) -> bool:
         if p.direction != "in":
             return True
-        t = _strip_aliases(p.type)
+        t = strip_aliases(p.type)
         if not isinstance(t, PointerType):
             return False
-        inner = _strip_aliases(t.target)
+        inner = strip_aliases(t.target)
         if self._is_char(inner) or self._is_interface(inner):
             return False
         return not (isinstance(inner, BaseType) and inner.name == "void")
@@ -1244,7 +709,7 @@ class _Builder:
             for name, decl in zip(interfaces, iface_decls, strict=True)
             if not any(other is not decl and self._inherits(other, decl) for other in iface_decls)
         ]
-        doc = _doc_lines(
+        doc = joined_docstring(
             d.helpstring or f"The {d.name} coclass.",
             "Implement it by subclassing and defining every abstract member.",
         )
@@ -1371,11 +836,6 @@ class _Builder:
         mod.interfaces = out
 
 
-def fits(indent: int, text: str) -> bool:
-    """Whether *text* at *indent* fits black's line length (of :mod:`idlgen.format`)."""
-    return indent + len(text) <= LINE_LENGTH
-
-
 def _tuple_items(annotation: str) -> list[str]:
     """``tuple[A, B]`` -> ``[A, B]`` (top-level commas only); anything else -> ``[annotation]``."""
     if not (annotation.startswith("tuple[") and annotation.endswith("]")):
@@ -1401,218 +861,3 @@ def _optional(annotation: str) -> str:
 
 def _literal_ok(value: object) -> bool:
     return isinstance(value, int | float | str)
-
-
-# --------------------------------------------------------------------------- packages
-
-_PACKAGE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
-
-
-def package_name_for(path: str) -> str:
-    """The default package name of an IDL file: its stem, lowercased, made an identifier.
-
-    Characters other than ASCII letters, digits and ``_`` become ``_``; a
-    leading digit gets ``idl_`` in front; a keyword, a module of the standard
-    library (``uuid``, ``types`` ...) or ``idlgen`` gets ``_`` appended, so the
-    package never shadows what generated code imports.
-    """
-    stem = os.path.splitext(os.path.basename(path))[0].lower()
-    name = re.sub(r"[^a-z0-9_]", "_", stem) or "idl"
-    if name[0].isdigit():
-        name = "idl_" + name
-    return NameSpace(reserved={*sys.stdlib_module_names, "idlgen"}).add(name)
-
-
-def _valid_package(name: str) -> bool:
-    import keyword
-
-    return _PACKAGE_RE.match(name) is not None and not any(
-        keyword.iskeyword(part) for part in name.split(".")
-    )
-
-
-def _header(source: str) -> str:
-    return f"# Generated by idlgen {__version__} from {safe_comment(source)}. Do not edit.\n"
-
-
-def _package_doc(f: IdlFile, source: str) -> str:
-    libs = [d for d in defined_declarations(f) if isinstance(d, Library)]
-    parts: list[str | None] = [f"Python bindings generated by idlgen from {source}."]
-    if len(libs) == 1 and libs[0].helpstring:
-        parts.insert(0, libs[0].helpstring)
-    return _doc_lines(*parts)
-
-
-def _prepare(
-    f: IdlFile, symbols: SymbolTable | None, package: str, *, imported: bool = False
-) -> _Builder | None:
-    """Phase 1 for one file: check it can be generated and claim its class names.
-
-    An imported file that cannot be generated (WinRT) gives None; a main file raises.
-    """
-    builder = _Builder(f, symbols, package)
-    winrt = next((d for d in builder.decls if is_winrt_declaration(d)), None)
-    if winrt is not None:
-        if imported:
-            return None
-        message = "the Windows Runtime (WinRT) dialect is not generated yet (classic COM IDL only)"
-        builder.sink.error(winrt.span, message)
-        raise CompileError(builder.sink.diagnostics)
-    builder.claim_names()
-    if builder.sink.has_errors:
-        raise CompileError(builder.sink.diagnostics)
-    return builder
-
-
-def _render_file(
-    f: IdlFile,
-    symbols: SymbolTable | None,
-    package: str,
-    builder: _Builder | None = None,
-    *,
-    skip_empty: bool = False,
-) -> dict[str, str]:
-    """Render the package of one file (phase 2); *builder* from :func:`_prepare`."""
-    source = os.path.basename(f.path)
-    if builder is None:
-        builder = _prepare(f, symbols, package)
-        assert builder is not None
-    modules = builder.build()
-    if builder.sink.has_errors:
-        raise CompileError(builder.sink.diagnostics)
-    if skip_empty and all(m.empty for m in modules.values()):
-        return {}
-    env = environment()
-    header = _header(source)
-    out: dict[str, str] = {}
-    exports: list[tuple[str, list[str], bool]] = []
-    for name in _MODULE_ORDER:
-        mod = modules[name]
-        if mod.empty:
-            continue
-        mod.doc = _doc_lines(f"{_MODULE_TITLES[name]} of {source}.")
-        text = env.get_template(f"{name}.py.jinja").render(
-            header=header, module=mod, imports=mod.imports.lines()
-        )
-        out[f"{package.replace('.', '/')}/{name}.py"] = format_python(text)
-        names = sorted(mod.exports)
-        exports.append((name, names, not fits(0, f"from .{name} import {', '.join(names)}")))
-    all_names = sorted(n for _, names, _ in exports for n in names)
-    init = env.get_template("__init__.py.jinja").render(
-        header=header, doc=_package_doc(f, source), exports=exports, all_names=all_names
-    )
-    root = package.replace(".", "/")
-    out[f"{root}/__init__.py"] = format_python(init)
-    out[f"{root}/py.typed"] = ""
-    return dict(sorted(out.items()))
-
-
-_MODULE_TITLES = {
-    "constants": "Constants",
-    "enums": "Enumerations",
-    "structs": "Structures",
-    "interfaces": "Interfaces",
-    "events": "Event sinks",
-    "coclasses": "Coclasses",
-}
-
-
-def _symbols_for(program: Program) -> Callable[[IdlFile], SymbolTable | None]:
-    """The symbol table to evaluate a file's expressions with (an import: the first main's)."""
-    fallback = next(iter(program.symbols.values()), None)
-
-    def lookup(f: IdlFile) -> SymbolTable | None:
-        return program.symbols.get(f.path, fallback)
-
-    return lookup
-
-
-def render_package(
-    program: Program,
-    *,
-    package: str | None = None,
-    emit: Collection[str] = BUILTIN_TARGETS,
-    with_imports: bool = False,
-) -> dict[str, str]:
-    """Render the Python package(s) for the main files of *program*.
-
-    With *with_imports*, every imported file gets a package of its own too
-    (named like a main file; IUnknown/IDispatch still come from the runtime),
-    and types from imports refer to those packages' classes (absolute imports:
-    the packages are siblings) instead of falling back to the runtime's
-    ``IUnknown``/``IDispatch``, ``int`` and ``object``.
-
-    Returns ``{relative POSIX path: text}`` (black-formatted, deterministic);
-    one package per main file, named by :func:`package_name_for` unless
-    *package* is given (only with a single main file).  ``"stubs"`` and
-    ``"events"`` are always rendered together when either is asked; other
-    *emit* targets come from :func:`register_emitter`.  Raises
-    :class:`~idlgen.diagnostics.CompileError` for input that cannot be generated.
-    """
-    problems: list[Diagnostic] = []
-    sink = DiagnosticSink()
-    unknown = [e for e in emit if e not in BUILTIN_TARGETS and e not in EMITTERS]
-    if unknown:
-        sink.error(NO_SPAN, f"unknown emit target(s): {', '.join(sorted(unknown))}")
-    if package is not None:
-        if not _valid_package(package):
-            sink.error(
-                NO_SPAN,
-                f"package name {safe_comment(repr(package))} is not a valid Python package name",
-            )
-        if len(program.files) != 1:
-            sink.error(NO_SPAN, "a package name can only be given for a single IDL file")
-    if sink.has_errors:
-        raise CompileError(sink.diagnostics)
-    out: dict[str, str] = {}
-    seen: dict[str, str] = {}
-    jobs: list[tuple[IdlFile, str, bool]] = []  # (file, package, imported)
-    for f in program.files:
-        name = package or package_name_for(f.path)
-        if name in seen:
-            problems.append(
-                Diagnostic(
-                    Severity.ERROR,
-                    f"'{f.path}' and '{seen[name]}' would both generate package '{name}'",
-                    Span(f.path, 0, 0),
-                )
-            )
-            continue
-        seen[name] = f.path
-        jobs.append((f, name, False))
-    if with_imports:
-        mains = {id(f) for f in program.files}
-        names = NameSpace(taken=seen)
-        for f in program.imports:
-            if id(f) not in mains:
-                jobs.append((f, names.add(package_name_for(f.path)), True))
-    symbols_of = _symbols_for(program)
-    builders: dict[int, _Builder] = {}
-    if any(t in emit for t in BUILTIN_TARGETS):
-        for f, name, imported in jobs:
-            try:
-                builder = _prepare(f, symbols_of(f), name, imported=imported)
-            except CompileError as exc:
-                problems.extend(exc.diagnostics)
-                continue
-            if builder is not None:
-                builders[id(f)] = builder
-        external = {
-            key: (b.package, sym) for b in builders.values() for key, sym in b.classes.items()
-        }
-        for b in builders.values():
-            b.external = external
-    for f, name, imported in jobs:
-        builder = builders.get(id(f))
-        if builder is not None:
-            try:
-                out.update(_render_file(f, symbols_of(f), name, builder, skip_empty=imported))
-            except CompileError as exc:
-                problems.extend(exc.diagnostics)
-                continue
-        if not imported:
-            for target in sorted(set(emit) - set(BUILTIN_TARGETS)):
-                out.update(EMITTERS[target](program, name))
-    if problems:
-        raise CompileError(problems)
-    return dict(sorted(out.items()))

@@ -21,22 +21,18 @@ import contextlib
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TextIO
 
-from idlgen import __version__
-from idlgen.diagnostics import Diagnostic, DiagnosticSink, SourceCache, format_diagnostic
-from idlgen.frontend import Loader, MacroOp, Program
-
-#: At most this many diagnostics are printed (like clang's error limit): past that, a
-#: flood of follow-on messages helps nobody; the count at the end stays exact.
-MAX_PRINTED_DIAGNOSTICS = 200
-
-EXIT_OK = 0
-EXIT_ERRORS = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 3
+from idlgen.cli.common import (
+    EXIT_ERRORS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_input_options,
+    load_program,
+)
+from idlgen.version import __version__
 
 
 @dataclass(frozen=True)
@@ -47,108 +43,6 @@ class Command:
     help: str
     configure: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace], int]
-
-
-# --------------------------------------------------------------------------- shared options
-
-
-class _MacroAction(argparse.Action):
-    """Collects ``-D``/``-U`` in command-line order into ``namespace.macro_ops``."""
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: str | Sequence[Any] | None,
-        option_string: str | None = None,
-    ) -> None:
-        text = values if isinstance(values, str) else ""
-        ops: list[MacroOp] = list(getattr(namespace, "macro_ops", None) or [])
-        if self.dest == "undefine":
-            if not text.isidentifier():
-                parser.error(f"-U: '{text}' is not a macro name")
-            ops.append(("undef", text))
-        else:
-            name, sep, value = text.partition("=")
-            if not name.isidentifier():
-                parser.error(f"-D: '{name}' is not a macro name")
-            ops.append(("define", name, value if sep else "1"))
-        namespace.macro_ops = ops
-
-
-def add_input_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``-I``/``-D``/``-U`` and friends (shared by every subcommand that reads IDL)."""
-    parser.add_argument(
-        "-I",
-        "--include-dir",
-        dest="include_dirs",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="add DIR to the import/include search path (searched in order)",
-    )
-    parser.add_argument(
-        "-D",
-        "--define",
-        dest="define",
-        action=_MacroAction,
-        metavar="NAME[=VALUE]",
-        help="define a preprocessor macro (VALUE defaults to 1)",
-    )
-    parser.add_argument(
-        "-U",
-        "--undefine",
-        dest="undefine",
-        action=_MacroAction,
-        metavar="NAME",
-        help="undefine a macro",
-    )
-    parser.add_argument(
-        "--no-builtin-include",
-        dest="builtin_include",
-        action="store_false",
-        help="do not search idlgen's built-in system IDL directory",
-    )
-    parser.set_defaults(macro_ops=[])
-
-
-def load_program(args: argparse.Namespace, paths: Sequence[str]) -> tuple[Program, bool]:
-    """Load *paths* with the input options in *args*; print diagnostics to stderr.
-
-    Returns the program and True when there were errors.
-    """
-    sink = DiagnosticSink()
-    loader = Loader(
-        include_dirs=args.include_dirs,
-        macro_ops=args.macro_ops,
-        sink=sink,
-        builtin_include=args.builtin_include,
-    )
-    loader.load_all(paths)
-    print_diagnostics(sink.diagnostics)
-    return loader.program, sink.has_errors
-
-
-def print_diagnostics(diagnostics: Sequence[Diagnostic], stream: TextIO | None = None) -> None:
-    """Print *diagnostics* compiler-style (source line and caret), then a count."""
-    out = stream if stream is not None else sys.stderr
-    if not diagnostics:
-        return
-    sources = SourceCache()
-    for d in diagnostics[:MAX_PRINTED_DIAGNOSTICS]:
-        out.write(format_diagnostic(d, sources) + "\n")
-    hidden = len(diagnostics) - MAX_PRINTED_DIAGNOSTICS
-    if hidden > 0:
-        out.write(f"idlgen: {hidden} more diagnostic{'s' if hidden != 1 else ''} not shown\n")
-    errors = sum(1 for d in diagnostics if d.is_error)
-    warnings = len(diagnostics) - errors
-    parts = []
-    if errors:
-        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
-    if warnings:
-        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
-    out.write(" and ".join(parts) + " generated.\n")
-    out.flush()
 
 
 # --------------------------------------------------------------------------- check
@@ -176,7 +70,7 @@ def _configure_dump(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_dump(args: argparse.Namespace) -> int:
-    from idlgen.dump import dump_json_text, dump_text
+    from idlgen.backends.dump import dump_json_text, dump_text
 
     program, failed = load_program(args, [args.file])
     if failed or not program.files:
@@ -190,13 +84,13 @@ def _run_dump(args: argparse.Namespace) -> int:
 
 
 def _configure_generate(parser: argparse.ArgumentParser) -> None:
-    from idlgen import cli_generate
+    from idlgen.cli import generate as cli_generate
 
     cli_generate.configure(parser)
 
 
 def _run_generate(args: argparse.Namespace) -> int:
-    from idlgen import cli_generate
+    from idlgen.cli import generate as cli_generate
 
     return cli_generate.run(args)
 

@@ -2,7 +2,7 @@
 
 The grammar (``grammars/midl.lark``, shipped inside the package as
 ``idlgen/grammars``) is compiled once per process into a Lark LALR(1) parser
-with the contextual lexer; :class:`~idlgen.transform.ModelBuilder` runs inline,
+with the contextual lexer; :class:`~idlgen.frontend.transform.ModelBuilder` runs inline,
 so no parse tree is built.  Syntax errors become diagnostics at the original
 file position (through the preprocessor's ``locate`` map) — never exceptions.
 """
@@ -20,10 +20,10 @@ from lark import Lark, Token
 from lark.parsers.lalr_analysis import Shift
 
 from idlgen.diagnostics import DiagnosticSink, Span
+from idlgen.frontend.transform import Locate, ModelBuilder, TransformError
 from idlgen.model import Declaration, IdlFile, Pragma
-from idlgen.transform import Locate, ModelBuilder, TransformError
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 #: How terminals are named in "expected ..." messages.
 _TERMINAL_NAMES = {

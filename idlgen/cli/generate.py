@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from idlgen.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, add_input_options, print_diagnostics
+from idlgen.cli.common import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, add_input_options, print_diagnostics
 from idlgen.config import (
     Config,
     ConfigError,

@@ -1,0 +1,83 @@
+"""The pytest hooks of a generated suite (its ``conftest.py`` imports them from
+:mod:`idlgen.conformance`): ``--impl``, ``--expected-failures`` and their reporting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from idlgen.conformance.runner import load_implementation
+from idlgen.conformance.spec import ConformanceFailure
+from idlgen.conformance.suite import AUTO_IMPL, IMPL_ENV, read_expected_failures
+
+# --------------------------------------------------------------------------- pytest plugin
+# The generated conftest imports these hooks from here.
+
+
+def pytest_addoption(parser: Any) -> None:
+    """``--impl`` and ``--expected-failures``."""
+    group = parser.getgroup("idlgen conformance")
+    group.addoption(
+        "--impl",
+        action="store",
+        default=None,
+        help="module (package.module) whose new_implementation() gives the implementation "
+        f"(default: ${IMPL_ENV})",
+    )
+    group.addoption(
+        "--expected-failures",
+        action="store",
+        default=None,
+        help="file listing tests known to fail (reported as xfail; passing ones fail the run)",
+    )
+
+
+def pytest_configure(config: Any) -> None:
+    """Read the expected-failures file once; register the ``adopted`` marker."""
+    config.addinivalue_line(
+        "markers", "adopted: the scenario checks a rule the documentation leaves open"
+    )
+    module_name = config.getoption("--impl", default=None)
+    if module_name and module_name != AUTO_IMPL:
+        # fail once, before collection, rather than in every test
+        config.__dict__.setdefault("_idlgen_conformance", {})["factory"] = load_implementation(
+            module_name
+        )
+    path = config.getoption("--expected-failures", default=None)
+    expected: set[str] = set()
+    if path:
+        try:
+            expected = read_expected_failures(path)
+        except OSError as exc:
+            raise pytest.UsageError(f"--expected-failures: cannot read {path}: {exc}") from None
+    config.__dict__["_idlgen_expected_failures"] = expected
+
+
+def _expected(item: Any) -> bool:
+    names: set[str] = item.config.__dict__.get("_idlgen_expected_failures", set())
+    return item.name in names or item.nodeid in names or item.originalname in names
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Any:
+    """Word conformance failures plainly; apply the expected-failures list."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call":
+        return
+    if report.failed and call.excinfo is not None:
+        exc = call.excinfo.value
+        if isinstance(exc, ConformanceFailure):
+            report.longrepr = f"{item.name}: {exc.message}"
+    if not _expected(item):
+        return
+    if report.failed:
+        report.outcome = "skipped"
+        report.wasxfail = "listed in --expected-failures"
+    elif report.passed:
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{item.name} is listed in the expected-failures file but passed: "
+            "remove it from the list"
+        )
