@@ -259,6 +259,7 @@ struct ITestObjectVtbl {
     HRESULT (CC *Optional)(ITestObject *, LONG, VARIANT, LONG, LONG *);
     HRESULT (CC *Money)(ITestObject *, DATE, CY, DECIMAL, DATE *, CY *, DECIMAL *);
     HRESULT (CC *Raw)(ITestObject *, void *, ULONG, void **);
+    HRESULT (CC *Bump)(ITestObject *, LONG *, void **, void **);
 };
 
 struct ITestDualVtbl {
@@ -596,12 +597,20 @@ static HRESULT CC obj_Raw(ITestObject *iface, void *buffer, ULONG size, void **s
     return S_OK;
 }
 
+static HRESULT CC obj_Bump(ITestObject *iface, LONG *value, void **made, void **raw)
+{
+    if (value) *value += 1;
+    if (made) *made = &create_object()->primary;
+    if (raw) *raw = &create_object()->primary;
+    return S_OK;
+}
+
 static const ITestObjectVtbl object_vtbl = {
     obj_QueryInterface, obj_AddRef, obj_Release, obj_EchoInts, obj_Floats, obj_Bools,
     obj_Fail, obj_Increment, obj_Half, obj_Guids, obj_Strings, obj_Bstrs, obj_Variants,
     obj_SafeArrays, obj_Structs, obj_Named, obj_Bounds, obj_Origin, obj_Unions, obj_Arrays,
     obj_Interfaces, obj_Swap, obj_RefCount, obj_get_Name, obj_put_Name, obj_get_Item,
-    obj_put_Item, obj_Optional, obj_Money, obj_Raw,
+    obj_put_Item, obj_Optional, obj_Money, obj_Raw, obj_Bump,
 };
 
 static HRESULT CC dual_QueryInterface(ITestDual *iface, REFIID riid, void **out)

@@ -1367,8 +1367,15 @@ class Plan:
         names = self.py_names
         if len(args) > len(names):
             raise TypeError(f"{self.qualname}() takes {len(names)} argument(s), {len(args)} given")
-        out = list(args)
         kwargs = dict(kwargs or {})
+        position = {name: i for i, name in enumerate(names)}
+        position.update({p.name: i for i, p in enumerate(self.py_params) if p.name not in position})
+        for key in kwargs:
+            if key not in position:
+                raise TypeError(f"{self.qualname}() got an unexpected keyword argument {key!r}")
+            if position[key] < len(args):
+                raise TypeError(f"{self.qualname}() got multiple values for argument {key!r}")
+        out = list(args)
         for i in range(len(args), len(names)):
             p = self.py_params[i]
             for key in (names[i], p.name):
@@ -1382,10 +1389,6 @@ class Plan:
                     out.append(MISSING)
                 else:
                     raise TypeError(f"{self.qualname}() missing argument {names[i]!r}")
-        if kwargs:
-            raise TypeError(
-                f"{self.qualname}() got an unexpected keyword argument {next(iter(kwargs))!r}"
-            )
         return out
 
     def invoke(self, this: int | None, fn: int, args: Sequence[Any], owner: Any = None) -> Any:
