@@ -41,7 +41,9 @@ def c_compiler() -> str | None:
     return None
 
 
-def compile_library(source: Path, output: Path, *, ms_abi: bool, extra: tuple[str, ...] = ()) -> Path:
+def compile_library(
+    source: Path, output: Path, *, ms_abi: bool, extra: tuple[str, ...] = ()
+) -> Path:
     """Build a shared library from one C file (``-DTEST_MS_ABI`` for the ms_abi flavour)."""
     compiler = c_compiler()
     if compiler is None:
@@ -128,7 +130,9 @@ class TestLibrary:
 
 
 @pytest.fixture(params=ABIS)
-def t(request: pytest.FixtureRequest, testobj: ModuleType, testobj_paths: dict[str, Path]) -> Iterator[TestLibrary]:
+def t(
+    request: pytest.FixtureRequest, testobj: ModuleType, testobj_paths: dict[str, Path]
+) -> Iterator[TestLibrary]:
     """The test object in each calling convention, its memory functions in use; the test
     fails when an object, a string or an array it made is still alive at the end."""
     from idlgen.runtime import native

@@ -116,8 +116,15 @@ def test_structs_by_value_and_by_pointer(t: Any) -> None:
     abi, structs = t.package.abi, t.package.structs
     point = abi.TPoint(1, 2)
     rect = abi.TRect(abi.TPoint(1, 1), abi.TPoint(2, 2))
-    total, moved, mixed = o.Structs(point, rect, abi.TRect(abi.TPoint(10, 20), abi.TPoint(30, 40)), abi.TPoint(10, 10))
-    assert (total.topLeft.x, total.topLeft.y, total.bottomRight.x, total.bottomRight.y) == (11, 21, 32, 42)
+    total, moved, mixed = o.Structs(
+        point, rect, abi.TRect(abi.TPoint(10, 20), abi.TPoint(30, 40)), abi.TPoint(10, 10)
+    )
+    assert (total.topLeft.x, total.topLeft.y, total.bottomRight.x, total.bottomRight.y) == (
+        11,
+        21,
+        32,
+        42,
+    )
     assert (moved.x, moved.y) == (11, 12)
     assert (mixed.b, mixed.d, mixed.s, mixed.f) == (7, 1.5, -3, 1.5)
     assert bytes(mixed.tag).decode("utf-16-le").rstrip("\0") == "mixed"
@@ -140,7 +147,12 @@ def test_struct_with_pointers_inside(t: Any) -> None:
 def test_struct_returns_through_the_hidden_pointer(t: Any) -> None:
     o = t.new()
     bounds = o.Bounds(3)  # 16 bytes
-    assert (bounds.topLeft.x, bounds.topLeft.y, bounds.bottomRight.x, bounds.bottomRight.y) == (3, 6, 9, 12)
+    assert (bounds.topLeft.x, bounds.topLeft.y, bounds.bottomRight.x, bounds.bottomRight.y) == (
+        3,
+        6,
+        9,
+        12,
+    )
     origin = o.Origin(5)  # 8 bytes: still through the pointer for a method
     assert (origin.x, origin.y) == (5, -5)
     assert isinstance(origin, t.package.abi.TPoint)
@@ -173,7 +185,7 @@ def test_arrays_fixed_sized_and_length_is(t: Any) -> None:
     with pytest.raises(COMError) as info:
         o.Arrays([1, 1, 1, 1], 1, [2])  # the object checks the fixed array
     assert info.value.hresult == E_INVALIDARG
-    with pytest.raises(ValueError, match="'items'.*2 item.*size_is asks for 5"):
+    with pytest.raises(ValueError, match=r"'items'.*2 item.*size_is asks for 5"):
         o.Arrays([1, 2, 3, 4], 5, [1, 2])
 
 
@@ -188,7 +200,7 @@ def test_interface_pointers_in_and_out(t: Any) -> None:
     dual.Value = 41
     assert dual.Value == 41
     assert dual.Twice(21) == 42
-    clone2, unknown = o.Interfaces(None, uuid.UUID("00000000-0000-0000-c000-000000000046"))
+    _, unknown = o.Interfaces(None, uuid.UUID("00000000-0000-0000-c000-000000000046"))
     assert type(unknown).__name__ == "IUnknownProxy"
     del dual, unknown
     gc.collect()
@@ -301,7 +313,7 @@ def test_calls_from_several_threads(t: Any) -> None:
             for i in range(300):
                 assert o.EchoInts(n, i % 256, -i, i, n * i, i, -n, n)[4] == n * i
                 assert o.Bstrs(f"{n}-{i}", "ab") == (f"{n}-{i}!", "ba", len(f"{n}-{i}"))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]

@@ -87,7 +87,9 @@ def test_refcounts_return_to_the_start_after_every_kind_of_call(t: Any) -> None:
 
 def test_wrong_argument_types_name_the_parameter(t: Any) -> None:
     o = t.new()
-    with pytest.raises(TypeError, match=r"ITestObject\.Increment\(\) argument 'x': expected an int, got str"):
+    with pytest.raises(
+        TypeError, match=r"ITestObject\.Increment\(\) argument 'x': expected an int, got str"
+    ):
         o.Increment("1")
     with pytest.raises(OverflowError, match=r"argument 'e'.*does not fit i32"):
         o.EchoInts(0, 0, 0, 0, 2**32, 0, 0, 0)
@@ -95,7 +97,9 @@ def test_wrong_argument_types_name_the_parameter(t: Any) -> None:
         o.Floats(1.0, "2")
     with pytest.raises(TypeError, match=r"argument 'text': expected a str"):
         o.Bstrs(5, "x")
-    with pytest.raises(TypeError, match=r"argument 'other': expected a ITestObject proxy, got ITestDual"):
+    with pytest.raises(
+        TypeError, match=r"argument 'other': expected a ITestObject proxy, got ITestDual"
+    ):
         o.Interfaces(o.QueryInterface(t.package.ITestDual), IUnknown)
     with pytest.raises(TypeError, match=r"argument 'other'.*Python object, not a native proxy"):
         o.Interfaces(_PythonObject(), IUnknown)
@@ -153,5 +157,5 @@ def test_interfaces_without_description_are_refused() -> None:
     class IUndescribed(IUnknown):
         IID = uuid.UUID("01234567-89ab-cdef-0123-456789abcdef")
 
-    with pytest.raises(native.DescriptionError, match="no vtable description of .*IUndescribed"):
+    with pytest.raises(native.DescriptionError, match=r"no vtable description of .*IUndescribed"):
         native.wrap(1, IUndescribed)
