@@ -157,3 +157,7 @@ class D3D12_CLEAR_VALUE(ctypes.Structure):
 
 class D3D12_BOX(ctypes.Structure):
     _fields_ = [(n, UINT) for n in ("left", "top", "front", "right", "bottom", "back")]
+
+
+class D3D12_RESOURCE_ALLOCATION_INFO(ctypes.Structure):
+    _fields_ = [("SizeInBytes", ctypes.c_uint64), ("Alignment", ctypes.c_uint64)]

@@ -122,32 +122,73 @@ def to_layout(cls: Any, value: object, keep: list[Any]) -> Any:
     if same_layout(value, cls):
         keep.append(value)
         return cls.from_address(ctypes.addressof(value))  # type: ignore[arg-type]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        items: Mapping[str, object] = {
-            f.name: getattr(value, f.name) for f in dataclasses.fields(value)
-        }
+    names = _dataclass_names.get(type(value), ()) or _dataclass_fields(type(value))
+    if names is not None:
+        items: Any = [(name, getattr(value, name)) for name in names]
     elif isinstance(value, Mapping):
-        items = value
+        items = value.items()
     else:
         raise TypeError(
             f"expected {cls.__name__} (ctypes), a dataclass or a mapping, "
             f"got {type(value).__name__}"
         )
+    handlers = _handlers(cls)
     result = cls()
-    types = {f[0]: f[1] for f in cls._fields_}
-    for name, item in items.items():
-        if name not in types:
-            name = name.rstrip("_") if name.rstrip("_") in types else name
-        if name not in types:
-            raise TypeError(f"{cls.__name__} has no field {name!r}")
+    for name, item in items:
         if item is None:
             continue  # a NULL pointer, or an absent member: left zeroed
+        handler = handlers.get(name) or handlers.get(name.rstrip("_"))
+        if handler is None:
+            raise TypeError(f"{cls.__name__} has no field {name!r}")
+        field, convert = handler
         try:
-            setattr(result, name, _field_value(types[name], item, keep))
+            setattr(result, field, item if convert is None else convert(item, keep))
         except (TypeError, ValueError, OverflowError) as exc:
             raise type(exc)(f"field {name!r} of {cls.__name__}: {exc}") from None
     keep.append(result)
     return result
+
+
+_dataclass_names: dict[type, tuple[str, ...] | None] = {}
+_field_handlers: dict[type, dict[str, tuple[str, Any]]] = {}
+
+
+def _dataclass_fields(kind: type) -> tuple[str, ...] | None:
+    """The field names of a dataclass type (None for other types), cached."""
+    if kind not in _dataclass_names:
+        _dataclass_names[kind] = (
+            tuple(f.name for f in dataclasses.fields(kind))
+            if dataclasses.is_dataclass(kind)
+            else None
+        )
+    return _dataclass_names[kind]
+
+
+def _handlers(cls: Any) -> dict[str, tuple[str, Any]]:
+    """{field name: (name, converter or None for values ctypes takes as they are)}."""
+    found = _field_handlers.get(cls)
+    if found is None:
+        found = {}
+        for field in cls._fields_:
+            name, ctype = field[0], field[1]
+            plain = len(field) > 2 or (
+                not is_layout(ctype)
+                and not _subclass(ctype, ctypes.Array)
+                and not _is_pointer(ctype)
+            )
+            found[name] = (name, None if plain else _field_converter(ctype))
+        for anonymous in getattr(cls, "_anonymous_", ()):
+            inner = dict(cls._fields_)[anonymous]
+            for name, handler in _handlers(inner).items():
+                found.setdefault(name, handler)
+        _field_handlers[cls] = found
+    return found
+
+
+def _field_converter(ctype: Any) -> Any:
+    if is_layout(ctype):
+        return lambda value, keep: to_layout(ctype, value, keep)
+    return lambda value, keep: _field_value(ctype, value, keep)
 
 
 def _field_value(ctype: Any, value: object, keep: list[Any]) -> object:
@@ -165,12 +206,6 @@ def _field_value(ctype: Any, value: object, keep: list[Any]) -> object:
         return ctype(*(_field_value(ctype._type_, v, keep) for v in value))
     if _is_pointer(ctype):
         return _pointer_value(ctype, value, keep)
-    if (
-        getattr(ctype, "_type_", "") in ("B", "b", "H")
-        and isinstance(value, str)
-        and len(value) == 1
-    ):
-        return ord(value)
     return value
 
 

@@ -209,7 +209,7 @@ def _int_converter(name: str) -> Callable[[Any], int]:
     low, high = -(1 << (bits - 1)), (1 << bits) - 1
     char = name in ("char8", "char16")
 
-    def convert(value: Any) -> int:
+    def convert(value: Any, ctx: Any = None) -> int:
         if value.__class__ is not int:
             if char and isinstance(value, str) and len(value) == 1:
                 value = ord(value)
@@ -226,13 +226,14 @@ def _int_converter(name: str) -> Callable[[Any], int]:
     return convert
 
 
-def scalar_converter(name: str) -> Callable[[Any], Any]:
-    """Python value -> the C value of scalar *name* (not for guid/variant/decimal/bstr/fn)."""
+def scalar_converter(name: str) -> Callable[..., Any]:
+    """``convert(value, ctx=None)``: Python value -> the C value of scalar *name* (not for
+    guid/variant/decimal/bstr/fn)."""
     if name in _INT_BITS and name != "cy":
         return _int_converter(name)
     if name in ("f32", "f64"):
 
-        def to_float(value: Any) -> float:
+        def to_float(value: Any, ctx: Any = None) -> float:
             if value.__class__ is float or (
                 isinstance(value, int | float) and not isinstance(value, bool)
             ):
@@ -243,16 +244,16 @@ def scalar_converter(name: str) -> Callable[[Any], Any]:
     if name in _BOOLS:
         true = _BOOLS[name]
 
-        def to_bool(value: Any) -> int:
+        def to_bool(value: Any, ctx: Any = None) -> int:
             if isinstance(value, bool | int):
                 return true if value else 0
             raise _type_error("a bool", value)
 
         return to_bool
     if name == "date":
-        return ole.date_from_python
+        return lambda value, ctx=None: ole.date_from_python(value)
     if name == "cy":
-        return ole.cy_from_python
+        return lambda value, ctx=None: ole.cy_from_python(value)
     raise TypeError(f"no converter for {name}")
 
 
@@ -398,8 +399,7 @@ class _Builder:
             return lambda value, ctx: self.function_pointer(value)
         if name == "void":
             raise TypeError(f"parameter {param.name} has type void")
-        convert = scalar_converter(name)
-        return lambda value, ctx: convert(value)
+        return scalar_converter(name)
 
     @staticmethod
     def function_pointer(value: object) -> int | None:
@@ -485,6 +485,9 @@ class _Builder:
         bytes_ok = isinstance(target, Scalar) and target.name in ("u8", "i8", "char8")
 
         def to_pointer(value: Any, ctx: Ctx) -> int | None:
+            if value.__class__ is element:
+                ctx.keep.append(value)
+                return ctypes.addressof(value)
             if value is None or value is MISSING:
                 return None
             if isinstance(value, ByRef):
@@ -1103,7 +1106,10 @@ class Plan:
                 setattr(frame, setter, ctypes.addressof(result))
 
             self.prepares.append(prepare_ret)
-            self.readers.append(lambda frame, args, ctx: read(ctx.objects[key], ctx))
+            if isinstance(rtype, Named):  # the structure itself is the result
+                self.readers.append(lambda frame, args, ctx: ctx.objects[key])
+            else:
+                self.readers.append(lambda frame, args, ctx: read(ctx.objects[key], ctx))
             b.needs_ctx = True
             ret_field = ctypes.c_void_p
             r_ffi = ffi_scalar("pointer")
@@ -1172,6 +1178,8 @@ class Plan:
         self._call = _ffi.libffi().call
         self.cif_address = self.cif.address
         self.pool: list[tuple[Any, int, int, Any]] = []
+        #: invoke(this, fn, args, owner=None): see :meth:`_make_invoke`
+        self.invoke = self._make_invoke()
 
     # ------------------------------------------------------------------ building
 
@@ -1391,52 +1399,58 @@ class Plan:
                     raise TypeError(f"{self.qualname}() missing argument {names[i]!r}")
         return out
 
-    def invoke(self, this: int | None, fn: int, args: Sequence[Any], owner: Any = None) -> Any:
-        """Call *fn* (with *this* first for a method) with the Python *args* (complete:
-        see :meth:`bind`); return the result by the stubs' rules."""
-        pool = self.pool
-        entry = pool.pop() if pool else self.new_frame()
-        frame = entry[0]
-        ctx = Ctx(self.abi) if self.needs_ctx else None
-        try:
-            if this is not None:
-                frame.a0 = this
-            step = -1
+    def _make_invoke(self) -> Callable[..., Any]:
+        """``invoke(this, fn, args, owner=None)``: call *fn* (with *this* first for a method)
+        with the complete Python *args* (see :meth:`bind`); the result by the stubs' rules."""
+        pool, new_frame, call, cif = self.pool, self.new_frame, self._call, self.cif_address
+        inputs, prepares, readers = tuple(self.inputs), tuple(self.prepares), tuple(self.readers)
+        size_checks, check_sizes = bool(self.size_checks), self._check_sizes
+        needs_ctx, abi, restore = self.needs_ctx, self.abi, self.restore_arguments
+        hresult, qualname, argument_error = self.hresult, self.qualname, self._argument_error
+        single = readers[0] if len(readers) == 1 else None
+
+        def invoke(this: int | None, fn: int, args: Sequence[Any], owner: Any = None) -> Any:
+            entry = pool.pop() if pool else new_frame()
+            frame = entry[0]
+            ctx = Ctx(abi) if needs_ctx else None
             try:
-                for position, setter, conv in self.inputs:
-                    step += 1
-                    setter(frame, conv(args[position], ctx))  # type: ignore[arg-type]
-                if self.size_checks:
-                    self._check_sizes(args, ctx)
+                if this is not None:
+                    frame.a0 = this
+                step = -1
+                try:
+                    for position, setter, conv in inputs:
+                        step += 1
+                        setter(frame, conv(args[position], ctx))  # type: ignore[arg-type]
+                    if size_checks:
+                        check_sizes(args, ctx)
+                    if ctx is not None:
+                        if owner is not None:
+                            ctx.objects[-2000] = owner
+                        for prepare in prepares:
+                            prepare(frame, args, ctx)
+                except (TypeError, ValueError, OverflowError) as exc:
+                    raise argument_error(exc, step) from None
+                if restore:
+                    ctypes.memmove(entry[2], ctypes.addressof(entry[3]), ctypes.sizeof(entry[3]))
+                call(cif, fn, entry[1], entry[2])
+                if hresult and frame.r < 0:
+                    raise COMError(frame.r, qualname)
+                if single is not None:
+                    result = single(frame, args, ctx)  # type: ignore[arg-type]
+                elif readers:
+                    result = tuple(r(frame, args, ctx) for r in readers)  # type: ignore[arg-type]
+                else:
+                    result = None
+                if ctx is not None and ctx.writebacks:
+                    for writeback in ctx.writebacks:
+                        writeback()
+                return result
+            finally:
                 if ctx is not None:
-                    if owner is not None:
-                        ctx.objects[-2000] = owner
-                    for prepare in self.prepares:
-                        prepare(frame, args, ctx)
-            except (TypeError, ValueError, OverflowError) as exc:
-                raise self._argument_error(exc, step) from None
-            if self.restore_arguments:
-                ctypes.memmove(entry[2], ctypes.addressof(entry[3]), ctypes.sizeof(entry[3]))
-            self._call(self.cif_address, fn, entry[1], entry[2])
-            if self.hresult:
-                hr = frame.r
-                if hr < 0:
-                    raise COMError(hr, self.qualname)
-            readers = self.readers
-            if not readers:
-                result = None
-            elif len(readers) == 1:
-                result = readers[0](frame, args, ctx)  # type: ignore[arg-type]
-            else:
-                result = tuple(r(frame, args, ctx) for r in readers)  # type: ignore[arg-type]
-            if ctx is not None:
-                for writeback in ctx.writebacks:
-                    writeback()
-            return result
-        finally:
-            if ctx is not None:
-                ctx.close()
-            pool.append(entry)
+                    ctx.close()
+                pool.append(entry)
+
+        return invoke
 
     def method_function(self, slot: int) -> Callable[..., Any]:
         """The proxy method calling vtable *slot* (``method(proxy, *args, **kwargs)``).
