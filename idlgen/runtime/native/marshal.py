@@ -328,7 +328,6 @@ class _Builder:
         self.abi = abi
         self.params = params
         self.by_name = {p.name: i for i, p in enumerate(params)}
-        self.py_index: dict[int, int] = {}  # param index -> Python argument position
         self.needs_ctx = False
 
     # ------------------------------------------------------------------ in
@@ -346,8 +345,10 @@ class _Builder:
             def to_safearray(value: Any, ctx: Ctx) -> int | None:
                 if value is None or value is MISSING:
                     return None
-                address = self.make_safearray(element, value, ctx)
-                ctx.cleanups.append(lambda: self.destroy_safearray(element, address, ctx.abi))
+                address = make_safearray(element, value, self.scope, ctx.abi)
+                ctx.cleanups.append(
+                    lambda: destroy_safearray(element, address, self.scope, ctx.abi)
+                )
                 return address
 
             return to_safearray
@@ -376,7 +377,7 @@ class _Builder:
 
             def to_variant(value: Any, ctx: Ctx) -> ole.VARIANT:
                 var = ole.VARIANT()
-                self.fill_variant(var, value, ctx)
+                fill_variant(var, value, ctx.abi)
                 ctx.keep.append(var)
                 ctx.cleanups.append(lambda: variant_clear(ctypes.addressof(var), ctx.abi))
                 return var
@@ -568,7 +569,9 @@ class _Builder:
             element = ct.element
 
             def init_safearray(storage: Any, value: Any, ctx: Ctx) -> None:
-                storage.value = None if value is None else self.make_safearray(element, value, ctx)
+                storage.value = (
+                    None if value is None else make_safearray(element, value, self.scope, ctx.abi)
+                )
 
             return init_safearray
         convert = self.in_converter(ct, param)
@@ -606,7 +609,7 @@ class _Builder:
 
                 def read_variant(s: Any, ctx: Ctx) -> Any:
                     try:
-                        return self.variant_value(s, ctx.abi)
+                        return variant_value(s, ctx.abi)
                     finally:
                         variant_clear(ctypes.addressof(s), ctx.abi)
 
@@ -660,34 +663,15 @@ class _Builder:
                 if not address:
                     return None
                 try:
-                    return self.safearray_items(element, address, ctx.abi)
+                    return safearray_items(element, address, self.scope, ctx.abi)
                 finally:
-                    self.destroy_safearray(element, address, ctx.abi)
+                    destroy_safearray(element, address, self.scope, ctx.abi)
 
             return read_safearray
         if isinstance(ct, ArrayOf):
             item = self.reader(ct.element)
             return lambda s, ctx: [item(_raw(_item_storage(s, i)), ctx) for i in range(len(s))]
         return lambda s, ctx: s  # a struct or union: the ctypes instance itself
-
-    # ------------------------------------------------------------------ VARIANT and SAFEARRAY
-
-    def fill_variant(self, var: ole.VARIANT, value: object, ctx: Ctx) -> None:
-        """Store a Python value in the (empty) VARIANT *var*; what it allocates is owned by
-        the VARIANT (VariantClear frees it)."""
-        fill_variant(var, value, ctx.abi)
-
-    def variant_value(self, var: ole.VARIANT, abi: int) -> Any:
-        return variant_value(var, abi)
-
-    def make_safearray(self, element: CType, value: object, ctx: Ctx) -> int:
-        return make_safearray(element, value, self.scope, ctx.abi)
-
-    def destroy_safearray(self, element: CType, address: int, abi: int) -> None:
-        destroy_safearray(element, address, self.scope, abi)
-
-    def safearray_items(self, element: CType, address: int, abi: int) -> list[Any]:
-        return safearray_items(element, address, self.scope, abi)
 
 
 def _assign(storage: Any, value: Any) -> None:
@@ -1082,7 +1066,6 @@ class Plan:
         self.py_params: list[d.Param] = [p for p in params if p.direction != "out" and not p.retval]
         self.py_names = python_names([p.name for p in self.py_params])
         positions = {id(p): i for i, p in enumerate(self.py_params)}
-        self.uses_iid: list[int] = []  # Python positions whose values iid_is readers need
         if method:
             fields.append(("a0", ctypes.c_void_p))
             argtypes.append(ffi_scalar("pointer"))
@@ -1315,7 +1298,6 @@ class Plan:
             source = params[b.by_name[p.iid_is]]
             if id(source) in positions:
                 iid_from = positions[id(source)]
-                self.uses_iid.append(iid_from)
         read = b.reader(target, iid_from)
         getter = _field_getter(out_field)
         init = b.initializer(target, p) if inout else None
@@ -1347,6 +1329,8 @@ class Plan:
         return {p.name: args[i] for i, p in enumerate(self.py_params) if i < len(args)}
 
     def _out_values(self, frame: Any, ctx: Ctx, names: Sequence[str]) -> dict[str, Any]:
+        """The integer [out] values kept in the frame (field ``o<index>``), by IDL name:
+        what a ``length_is(*written)`` reads after the call."""
         out: dict[str, Any] = {}
         for index, name in enumerate(names):
             storage = getattr(frame, f"o{index}", None)
