@@ -195,7 +195,8 @@ def date_from_python(value: object) -> float:
 
 def cy_to_python(value: int) -> decimal.Decimal:
     """A ``CY`` (a 64-bit count of 1/10000) as a ``Decimal``."""
-    return decimal.Decimal(value).scaleb(-4)
+    digits = tuple(int(c) for c in str(abs(value)))
+    return decimal.Decimal((1 if value < 0 else 0, digits, -4))
 
 
 def cy_from_python(value: object) -> int:
@@ -209,8 +210,8 @@ def cy_from_python(value: object) -> int:
 def decimal_to_python(d: DECIMAL) -> decimal.Decimal:
     """A ``DECIMAL`` as a ``Decimal``."""
     magnitude = (d.Hi32 << 64) | d.Lo64
-    result = decimal.Decimal(magnitude).scaleb(-d.scale)
-    return -result if d.sign & 0x80 else result
+    digits = tuple(int(c) for c in str(magnitude))  # exact: no context rounding
+    return decimal.Decimal((1 if d.sign & 0x80 else 0, digits, -d.scale))
 
 
 def decimal_from_python(value: object, out: DECIMAL) -> None:
