@@ -296,6 +296,8 @@ def test_create_instance_through_the_class_factory(t: Any) -> None:
     with native.create_instance(t.lib, t.package.TestObject, t.package.ITestDual) as dual:
         assert dual.Twice(4) == 8
         assert isinstance(dual, t.package.ITestDual)
+        # late binding by the IDL's DISPIDs (the runtime's IDispatch, calling the vtable)
+        assert dual.Invoke(dual.GetIDsOfNames("Twice")[0], 1, [5]) == 10
     with pytest.raises(COMError) as info:
         native.create_instance(t.lib, uuid.uuid4(), t.package.ITestObject)
     assert info.value.hresult == CLASS_E_CLASSNOTAVAILABLE

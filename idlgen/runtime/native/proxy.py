@@ -54,13 +54,14 @@ class NativeProxy:
     _idlgen_info_: ClassVar[d.Interface] = d.IUNKNOWN
     _idlgen_abi_: ClassVar[int] = 0
     _idlgen_iids_: ClassVar[frozenset[uuid.UUID]] = frozenset()
+    _idlgen_slots_: ClassVar[int] = 3
     _idlgen_ptr_: int = 0
     _idlgen_fns_: list[int]
 
     def __init__(self, address: int) -> None:
         if not address:
             raise NullPointerError(f"null {self._idlgen_info_.name} pointer")
-        count = len(self._idlgen_info_.vtable())
+        count = self._idlgen_slots_
         vtbl = ctypes.c_void_p.from_address(address).value
         if not vtbl:
             raise NullPointerError(
@@ -336,6 +337,7 @@ def proxy_class(info: d.Interface, abi: int, cls: type | None = None) -> type[Na
             _idlgen_info_=info,
             _idlgen_abi_=abi,
             _idlgen_iids_=iids,
+            _idlgen_slots_=len(info.vtable()),
             __module__=__name__,
             __qualname__=f"{info.name}Proxy",
             __doc__=f"Native proxy of {info.name}.",
