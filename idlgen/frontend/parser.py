@@ -263,15 +263,16 @@ class _Parser:
         if depth == 0:
             return None
         name = values[depth - 1].name
-        if name is None or name.start_pos is None or name.start_pos >= tok.start_pos:
+        at = tok.start_pos if tok.start_pos is not None else len(text)
+        if name is None or name.start_pos is None or name.start_pos >= at:
             return None
-        end = _method_end(text, name, tok.start_pos)
+        end = _method_end(text, name, at)
         if end is None:
             return None
         close_line, close_column, close_end, after, after_line, after_line_start = end
         if after <= resumed_at:
             return None
-        if after < tok.start_pos:
+        if after < at:
             if text[after] != "[":
                 return None
         elif after_line == close_line:
@@ -378,9 +379,7 @@ class _Repair:
     resume_line_start: int
 
 
-def _method_end(
-    text: str, name: Token, limit: int
-) -> tuple[int, int, int, int, int, int] | None:
+def _method_end(text: str, name: Token, limit: int) -> tuple[int, int, int, int, int, int] | None:
     """Rescan from the declarator *name* up to offset *limit*: when it reads
     ``name ( ... )`` and a further token starts at or before *limit*, return the
     ``)``'s line, the column and offset just after it, and the offset, line and
@@ -406,7 +405,7 @@ def _method_end(
         if close is not None:
             return (*close, pos, line, line_start)
         seen += 1
-        if seen == 1 and lexeme != name.value or seen == 2 and lexeme != "(":
+        if (seen == 1 and lexeme != name.value) or (seen == 2 and lexeme != "("):
             return None
         if lexeme == "(":
             depth += 1
