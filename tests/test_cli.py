@@ -40,6 +40,26 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
 
 
+@pytest.mark.parametrize("argv", [[], ["--traceback"]])
+def test_bare_idlgen_prints_the_usage_and_the_commands(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "usage: idlgen [-h] [--version] [--traceback] COMMAND [ARGS...]\n"
+        "\n"
+        "commands:\n"
+        "  check      check IDL files and report problems\n"
+        "  dump       print the declarations of an IDL file\n"
+        "  generate   generate Python packages from IDL files\n"
+        "\n"
+        "Run 'idlgen COMMAND --help' for a command's options.\n"
+    )
+    assert "args" not in captured.err  # argparse's internal name stays internal
+
+
 def test_help_and_version_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     assert "check" in capsys.readouterr().out

@@ -111,13 +111,19 @@ COMMANDS: list[Command] = [
 # --------------------------------------------------------------------------- main
 
 
+def _command_listing() -> str:
+    """The commands and what each does, then where to read about their options."""
+    listing = "\n".join(f"  {cmd.name:<10} {cmd.help}" for cmd in COMMANDS)
+    return f"commands:\n{listing}\n\nRun 'idlgen COMMAND --help' for a command's options."
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser: global options, the subcommand name and its arguments."""
-    listing = "\n".join(f"  {cmd.name:<10} {cmd.help}" for cmd in COMMANDS)
     parser = argparse.ArgumentParser(
         prog="idlgen",
+        usage="%(prog)s [-h] [--version] [--traceback] COMMAND [ARGS...]",
         description="Read MIDL (COM IDL): check it, dump it, generate Python from it.",
-        epilog=f"commands:\n{listing}\n\nRun 'idlgen COMMAND --help' for a command's options.",
+        epilog=_command_listing(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"idlgen {__version__}")
@@ -127,7 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="show the Python traceback of an internal error",
     )
     parser.add_argument(
-        "command", metavar="COMMAND", choices=[cmd.name for cmd in COMMANDS], help="see below"
+        "command",
+        metavar="COMMAND",
+        nargs="?",
+        choices=[cmd.name for cmd in COMMANDS],
+        help="see below",
     )
     parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
@@ -143,7 +153,11 @@ def build_command_parser(cmd: Command) -> argparse.ArgumentParser:
 
 def parse_command_line(argv: list[str]) -> tuple[Command, argparse.Namespace]:
     """Parse *argv*; raises SystemExit like argparse on --help, --version or misuse."""
-    top = build_parser().parse_args(argv)
+    parser = build_parser()
+    top = parser.parse_args(argv)
+    if top.command is None:  # a bare `idlgen`: what it can do, not argparse's wording
+        sys.stderr.write(f"{parser.format_usage()}\n{_command_listing()}\n")
+        raise SystemExit(EXIT_USAGE)
     cmd = next(c for c in COMMANDS if c.name == top.command)
     args = build_command_parser(cmd).parse_intermixed_args(top.args)
     args.traceback = args.traceback or top.traceback
