@@ -523,6 +523,34 @@ def test_config_errors_are_exit_2_and_name_the_key(
     assert code == 0
 
 
+def test_an_unknown_emit_kind_lists_every_kind_and_suggests_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real emit registry (no stand-in): ``tests`` is known even when not asked for."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, str(EXAMPLE), "-o", "out", "--emit", "stub,events")
+    assert (code, out) == (2, "")
+    assert err == (
+        "idlgen generate: error: --emit: unknown output kind 'stub'; did you mean 'stubs'? "
+        "(known: stubs, events, tests)\n"
+    )
+    # the same mistake in [tool.idlgen] is a located diagnostic, like other config errors
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.idlgen]\nsources = ["{EXAMPLE.as_posix()}"]\noutput = "out"\n'
+        'emit = ["stubs", "tets"]\n'
+    )
+    code, out, err = run(capsys)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "pyproject.toml:4:1: error: [tool.idlgen] emit: unknown output kind 'tets'; "
+        "did you mean 'tests'? (known: stubs, events, tests)",
+        '    emit = ["stubs", "tets"]',
+        "    ^",
+        "1 error generated.",
+    ]
+    assert not (tmp_path / "out").exists()
+
+
 def test_explicit_config_file(
     fake: Fake, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -588,8 +616,16 @@ def test_real_generate_rerun_check_and_import(
     code, text, _ = run(capsys, str(EXAMPLE), "-o", str(out), "--emit", "stubs,events,tests")
     assert code == 0 and f"0 written, {len(files)} unchanged" in text
     assert snapshot(out) == files
-    code, _, err = run(capsys, str(EXAMPLE), "-o", str(out), "--check", "--emit", "stubs,events")
-    assert code == 1 and "msgrpriv_conformance" in err and "obsolete" in err
+    code, text, err = run(capsys, str(EXAMPLE), "-o", str(out), "--check", "--emit", "stubs,events")
+    suite = sorted(name for name in files if name.startswith("msgrpriv_conformance/"))
+    assert code == 1 and "msgrpriv_conformance/README.md" in suite
+    assert sorted(re.findall(r"out/(\S+): error: obsolete generated file", err)) == suite
+    assert f"0 stale, 0 missing, {len(suite)} obsolete" in text
+    code, text, _ = run(capsys, str(EXAMPLE), "-o", str(out), "--emit", "stubs,events")
+    assert code == 0 and f"{len(suite)} removed" in text
+    assert not [p for p in (out / "msgrpriv_conformance").rglob("*") if p.is_file()]
+    code, _, _ = run(capsys, str(EXAMPLE), "-o", str(out), "--emit", "stubs,events,tests")
+    assert code == 0 and snapshot(out) == files
 
     monkeypatch.syspath_prepend(str(out))
     try:
