@@ -81,6 +81,7 @@ import contextlib, io, json, os, sys
 import pytest
 for job in json.loads(sys.argv[1]):
     os.environ.pop("MSGR_BROKEN", None)
+    os.environ.pop("IDLGEN_IMPL", None)
     os.environ.update(job["env"])
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
@@ -243,8 +244,11 @@ def runs(out_dir: Path) -> dict[str, Run]:
             ("xfail", [broken, xfail], {"MSGR_BROKEN": "state_writable"}),
             ("xpass", [ref, xfail, "-k", "State"], {}),
             ("adopted", [ref, "-m", "adopted"], {}),
-            ("noimpl", ["-k", "factory"], {}),
+            ("noimpl", [], {}),
+            ("noimpl-collect", ["--collect-only"], {}),
+            ("noimpl-help", ["--help"], {}),
             ("badimpl", ["--impl=no_such_module_xyz"], {}),
+            ("badenv", [], {"IDLGEN_IMPL": "no_such_module_xyz"}),
         ],
     )
 
@@ -320,13 +324,23 @@ def test_adopted_rules_can_be_left_out(runs: dict[str, Run], rendered: dict[str,
 
 
 def test_missing_impl_is_a_usage_error(runs: dict[str, Run]) -> None:
+    # like a misspelled --impl: one line, once, before any test runs; no error per test
     run = runs["noimpl"]
-    assert run.returncode != 0
-    assert "pass --impl=package.module" in run.output
-    run = runs["badimpl"]
-    assert run.returncode == 4  # a usage error, once, before any test runs
-    assert "--impl=no_such_module_xyz: cannot import it (ModuleNotFoundError" in run.output
+    assert run.returncode == 4, run.output[-2000:]
     assert run.outcomes == {}
+    assert run.output.strip() == (
+        "ERROR: no implementation to check: pass --impl=package.module (a module with "
+        "new_implementation()) or set IDLGEN_IMPL (--impl=auto checks the structure of the "
+        "generated stubs' own coclasses)"
+    )
+    # listing the tests or the options needs no implementation
+    assert runs["noimpl-collect"].returncode == 0
+    assert runs["noimpl-help"].returncode == 0 and "--impl=IMPL" in runs["noimpl-help"].output
+    for tag in ("badimpl", "badenv"):
+        run = runs[tag]
+        assert run.returncode == 4, run.output[-2000:]
+        assert "--impl=no_such_module_xyz: cannot import it (ModuleNotFoundError" in run.output
+        assert run.outcomes == {} and "Traceback" not in run.output
 
 
 # --------------------------------------------------------------------------- bad scenario files
