@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -418,3 +419,67 @@ def test_structural_suite_on_corpus_files(tmp_path: Path) -> None:
         kinds.update(t.rsplit("_", 2)[-1] for t in run.outcomes)
     assert {"point", "DISPIDs", "types", "undeclared"} <= kinds, kinds
     print({name: counts[name] for name in CORPUS_FILES})
+
+
+# --------------------------------------------------------------------------- failure wording
+
+
+GREETER_SCENARIOS = """\
+[suite]
+idl = "Greeter.idl"
+format = 1
+
+[harness.visitor]
+params = ["greeter", "state"]
+doc = "A visitor arrives."
+
+[[scenario]]
+name = "greet_says_hello"
+rule = "Greet returns a greeting"
+steps = [
+  { create = "Greeter", as = "g" },
+  { call = "$g.Greet", args = ["Ada"], returns = "" },
+]
+
+[[scenario]]
+name = "greet_long"
+rule = "Greet takes long names"
+steps = [
+  { create = "Greeter", as = "g" },
+  { call = "$g.Greet", args = [{ repeat = "x", times = 500 }], returns = "" },
+]
+
+[[scenario]]
+name = "greet_self"
+rule = "Greet takes a variable"
+steps = [
+  { create = "Greeter", as = "g" },
+  { harness = "visitor", args = ["$g", { const = "GS_IDLE" }] },
+]
+"""
+
+
+def test_a_call_failure_shows_the_arguments() -> None:
+    greeter = api.parse([str(EXAMPLES / "buildhook" / "idl" / "Greeter.idl")])
+    spec = conf.Spec.from_dict(spec_data(greeter))
+    scenarios = conf.load_scenario_text(GREETER_SCENARIOS, "Greeter.scenarios.toml", spec)
+    assert scenarios is not None
+
+    class Greeter:
+        def Greet(self, name: str) -> str:
+            return f"Hello, {name}!"
+
+    class Harness:
+        def visitor(self, *args: object) -> None:
+            raise ValueError("nobody came")
+
+    implementation = types.SimpleNamespace(factories={"Greeter": Greeter}, harness=Harness())
+    results = conf.run_all(spec, lambda: implementation, scenarios)
+    first = str(results["scenario:greet_says_hello"]).splitlines()[0]
+    assert first.endswith("IGreeter.Greet('Ada') must give '', got 'Hello, Ada!'")
+    long = str(results["scenario:greet_long"]).splitlines()[0]
+    assert "IGreeter.Greet('xxxxxxxx" in long and "...) must give ''" in long
+    assert len(long) < 300
+    harness = str(results["scenario:greet_self"]).splitlines()[0]
+    assert harness.endswith("harness.visitor($g, GS_IDLE) must succeed, but failed with "
+                            "ValueError: nobody came")  # fmt: skip
