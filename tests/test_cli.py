@@ -77,6 +77,43 @@ def test_missing_file_and_directory_are_errors(
     assert "is a directory" in capsys.readouterr().err
 
 
+SCENARIOS = """\
+[suite]
+idl = "Greeter.idl"
+format = 1
+
+[[scenario]]
+name = "count_starts_at_zero"
+rule = "A new greeter has greeted nobody"
+steps = [
+  { create = "Greeter", as = "g" },
+  { get = "$g.Cuont", expect = 0 },
+]
+"""
+
+
+def test_check_validates_the_scenario_file_next_to_the_idl(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    greeter = Path(__file__).parents[1] / "examples" / "buildhook" / "idl" / "Greeter.idl"
+    write(tmp_path, "Greeter.idl", greeter.read_text())
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "Greeter.idl"]) == 0  # no scenario file: nothing more to check
+    assert capsys.readouterr().err == ""
+    write(tmp_path, "Greeter.scenarios.toml", SCENARIOS)
+    assert main(["check", "Greeter.idl"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "Greeter.scenarios.toml:10:3: error: scenario 'count_starts_at_zero', step 2: "
+        "no interface has a member 'Cuont'; did you mean 'Count'?",
+        '      { get = "$g.Cuont", expect = 0 },',
+        "      ^",
+        "1 error generated.",
+    ]
+    write(tmp_path, "Greeter.scenarios.toml", SCENARIOS.replace("Cuont", "Count"))
+    assert main(["check", "Greeter.idl"]) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_internal_error_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

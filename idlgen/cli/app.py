@@ -31,7 +31,11 @@ from idlgen.cli.common import (
     EXIT_USAGE,
     add_input_options,
     load_program,
+    load_program_quietly,
+    print_diagnostics,
 )
+from idlgen.diagnostics import Diagnostic
+from idlgen.frontend import Program
 from idlgen.version import __version__
 
 
@@ -49,13 +53,36 @@ class Command:
 
 
 def _configure_check(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Check IDL files and report problems, and the scenario file next to each "
+        "(<stem>.scenarios.toml, as --emit tests reads it) when there is one."
+    )
     parser.add_argument("files", nargs="+", metavar="FILE", help="IDL files to check")
     add_input_options(parser)
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    _, failed = load_program(args, args.files)
-    return EXIT_ERRORS if failed else EXIT_OK
+    program, diagnostics = load_program_quietly(args, args.files)
+    if not any(d.is_error for d in diagnostics):
+        diagnostics += _scenario_problems(program)
+    print_diagnostics(diagnostics)
+    return EXIT_ERRORS if any(d.is_error for d in diagnostics) else EXIT_OK
+
+
+def _scenario_problems(program: Program) -> list[Diagnostic]:
+    """The problems of the scenario files next to the checked IDL files.
+
+    They are checked with the conformance backend, which needs pytest (the ``test``
+    extra); without it there is no suite to write scenarios for, and nothing is checked.
+    """
+    try:
+        from idlgen.backends.conformance import check_scenarios
+    except ImportError:
+        return []
+    problems: list[Diagnostic] = []
+    for f in program.files:
+        problems += check_scenarios(program, f.path)
+    return problems
 
 
 # --------------------------------------------------------------------------- dump
