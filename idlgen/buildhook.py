@@ -14,13 +14,14 @@ idlgen = "idlgen.buildhook"``), so a project only needs::
     # every [tool.idlgen] key may be given here too (it wins), plus:
     destination = ""        # folder inside the wheel/sdist for the generated packages
     sdist = true            # also put the generated files into the sdist
+    include-tests = false   # true: also ship the conformance suite when emit lists "tests"
 
 The hook renders the bindings into a temporary directory and adds them to the
 wheel (and the sdist) with ``build_data["force_include"]``; the source tree
 is not touched.  ``output`` belongs to ``idlgen generate``: the hook ignores
 it in ``[tool.idlgen]`` and rejects it in its own table.  An error in the
-IDL fails the build with the diagnostics in the usual
-``path:line:col: error: message`` form.
+IDL or the configuration fails the build with the diagnostics in the usual
+``path:line:col: error: message`` form and one line (no traceback).
 
 hatchling is imported only here; nothing else in idlgen needs it.
 """

@@ -231,7 +231,7 @@ def test_tests_stay_out_of_the_wheel_unless_asked(
         "idlgen: the conformance suite (emit 'tests') is left out of the wheel; "
         "set include-tests = true in [tool.hatch.build.hooks.idlgen] to ship it"
     ) in capsys.readouterr().err
-    set_pyproject(project, 'destination = ""', 'destination = ""\ninclude-tests = true')
+    set_pyproject(project, "include-tests = false", "include-tests = true")
     names = zip_names(build(project, "wheel", tmp_path / "dist2"))
     assert "greeter/tests.py" in names
     assert "left out" not in capsys.readouterr().err
@@ -282,6 +282,26 @@ def test_invalid_configuration_fails_the_build_without_a_traceback(
     assert err.splitlines()[-1] == (
         "idlgen: invalid configuration (1 error): the wheel was not built"
     )
+
+
+# --------------------------------------------------------------------------- the docs
+
+
+def test_the_recipes_say_how_to_build_without_idlgen_on_an_index() -> None:
+    """Where README §2 and docs/build.md show the hook, they say how to get idlgen into the
+    build (it is on no index), and that tests stay out of wheels unless asked."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### 2. A build-time code generation step", 1)[1].split("### 3.")[0]
+    build = (ROOT / "docs" / "build.md").read_text(encoding="utf-8")
+    hook = build.split("## 1. hatchling build hook", 1)[1].split("### What happens")[0]
+    for text in (section, hook):
+        recipe = text.index('requires = ["hatchling')
+        after = text[recipe:]
+        assert "--no-build-isolation" in after
+        assert "--find-links" in after
+        assert "idlgen @ file:///" in after
+        assert "include-tests = true" in after
+    assert "`include-tests` | `false`" in hook
 
 
 # --------------------------------------------------------------------------- the real thing

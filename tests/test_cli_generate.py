@@ -8,6 +8,7 @@ end to end on examples/Msgrpriv.idl.
 
 from __future__ import annotations
 
+import argparse
 import io
 import os
 import re
@@ -429,6 +430,29 @@ def test_help_lists_every_option(capsys: pytest.CaptureFixture[str]) -> None:
         assert option in text
     assert main(["--help"]) == 0
     assert "generate" in capsys.readouterr().out
+
+
+def test_docs_synopsis_and_table_name_every_option() -> None:
+    """docs/cli.md's synopsis and its options table keep up with ``idlgen generate --help``."""
+    from idlgen.cli.app import COMMANDS, build_command_parser
+
+    parser = build_command_parser(next(c for c in COMMANDS if c.name == "generate"))
+    options = [
+        action.option_strings
+        for action in parser._actions
+        if action.option_strings and action.help != argparse.SUPPRESS and action.dest != "help"
+    ]
+    assert len(options) >= 14
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    synopsis = text.split("```", 2)[1]
+    table = text.split("## Options", 1)[1].split("\n## ", 1)[0]
+
+    def named(option: str, where: str) -> bool:
+        return re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", where) is not None
+
+    for strings in options:
+        assert any(named(o, synopsis) for o in strings), f"synopsis lacks {strings}"
+        assert any(named(o, table) for o in strings), f"options table lacks {strings}"
 
 
 def test_version_and_python_dash_m() -> None:
