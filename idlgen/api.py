@@ -15,7 +15,6 @@ writes them (see :mod:`idlgen.output` for the safety rules) or, with
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import os
 import time
@@ -174,6 +173,8 @@ def emit_targets(wanted: Collection[str] | None = None) -> list[str]:
 
 def unknown_emit_message(unknown: Sequence[str], known: Sequence[str]) -> str:
     """Explain why the emit kinds *unknown* cannot be used (with a "did you mean")."""
+    import difflib  # only on this error path: kept out of start-up
+
     parts = []
     for name in unknown:
         problem = EMITTER_PROBLEMS.get(name)
