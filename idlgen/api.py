@@ -173,15 +173,31 @@ def emit_targets(wanted: Collection[str] | None = None) -> list[str]:
 
 
 def unknown_emit_message(unknown: Sequence[str], known: Sequence[str]) -> str:
-    """Explain why the emit kinds *unknown* cannot be used."""
+    """Explain why the emit kinds *unknown* cannot be used (with a "did you mean")."""
+    import difflib  # only on this error path: kept out of start-up
+
     parts = []
     for name in unknown:
         problem = EMITTER_PROBLEMS.get(name)
         if problem:
             parts.append(f"output kind '{name}' is not available: {problem}")
-        else:
-            parts.append(f"unknown output kind '{name}'")
+            continue
+        close = difflib.get_close_matches(name, [*known, *OWN_EMITTERS], n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        parts.append(f"unknown output kind '{name}'{hint}")
     return "; ".join(parts) + f" (known: {', '.join(known)})"
+
+
+def emit_problem(emit: Collection[str]) -> str | None:
+    """Why the output kinds *emit* cannot all be generated, or None when they can.
+
+    The message lists every kind this installation knows, not only those asked for.
+    """
+    known = emit_targets(emit)
+    unknown = [e for e in emit if e not in known]
+    if not unknown:
+        return None
+    return unknown_emit_message(unknown, emit_targets())
 
 
 def _source_list(
@@ -227,10 +243,9 @@ def render_details(
     paths = _source_list(sources)
     if package is not None and len(paths) > 1:
         raise ValueError("package can only be given with a single source file")
-    known = emit_targets(emit)
-    unknown = [e for e in emit if e not in known]
-    if unknown:
-        raise ValueError(unknown_emit_message(unknown, known))
+    problem = emit_problem(emit)
+    if problem is not None:
+        raise ValueError(problem)
     ops = [*_macro_ops(defines, undefines), *macro_ops]
     diagnostics: list[Diagnostic] = []
     files: dict[str, str] = {}

@@ -8,6 +8,7 @@ end to end on examples/Msgrpriv.idl.
 
 from __future__ import annotations
 
+import argparse
 import io
 import os
 import re
@@ -431,6 +432,29 @@ def test_help_lists_every_option(capsys: pytest.CaptureFixture[str]) -> None:
     assert "generate" in capsys.readouterr().out
 
 
+def test_docs_synopsis_and_table_name_every_option() -> None:
+    """docs/cli.md's synopsis and its options table keep up with ``idlgen generate --help``."""
+    from idlgen.cli.app import COMMANDS, build_command_parser
+
+    parser = build_command_parser(next(c for c in COMMANDS if c.name == "generate"))
+    options = [
+        action.option_strings
+        for action in parser._actions
+        if action.option_strings and action.help != argparse.SUPPRESS and action.dest != "help"
+    ]
+    assert len(options) >= 14
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    synopsis = text.split("```", 2)[1]
+    table = text.split("## Options", 1)[1].split("\n## ", 1)[0]
+
+    def named(option: str, where: str) -> bool:
+        return re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", where) is not None
+
+    for strings in options:
+        assert any(named(o, synopsis) for o in strings), f"synopsis lacks {strings}"
+        assert any(named(o, table) for o in strings), f"options table lacks {strings}"
+
+
 def test_version_and_python_dash_m() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "idlgen", "--version"], capture_output=True, text=True, check=False
@@ -523,6 +547,34 @@ def test_config_errors_are_exit_2_and_name_the_key(
     assert code == 0
 
 
+def test_an_unknown_emit_kind_lists_every_kind_and_suggests_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real emit registry (no stand-in): ``tests`` is known even when not asked for."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, str(EXAMPLE), "-o", "out", "--emit", "stub,events")
+    assert (code, out) == (2, "")
+    assert err == (
+        "idlgen generate: error: --emit: unknown output kind 'stub'; did you mean 'stubs'? "
+        "(known: stubs, events, tests)\n"
+    )
+    # the same mistake in [tool.idlgen] is a located diagnostic, like other config errors
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.idlgen]\nsources = ["{EXAMPLE.as_posix()}"]\noutput = "out"\n'
+        'emit = ["stubs", "tets"]\n'
+    )
+    code, out, err = run(capsys)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "pyproject.toml:4:1: error: [tool.idlgen] emit: unknown output kind 'tets'; "
+        "did you mean 'tests'? (known: stubs, events, tests)",
+        '    emit = ["stubs", "tets"]',
+        "    ^",
+        "1 error generated.",
+    ]
+    assert not (tmp_path / "out").exists()
+
+
 def test_explicit_config_file(
     fake: Fake, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -588,8 +640,16 @@ def test_real_generate_rerun_check_and_import(
     code, text, _ = run(capsys, str(EXAMPLE), "-o", str(out), "--emit", "stubs,events,tests")
     assert code == 0 and f"0 written, {len(files)} unchanged" in text
     assert snapshot(out) == files
-    code, _, err = run(capsys, str(EXAMPLE), "-o", str(out), "--check", "--emit", "stubs,events")
-    assert code == 1 and "msgrpriv_conformance" in err and "obsolete" in err
+    code, text, err = run(capsys, str(EXAMPLE), "-o", str(out), "--check", "--emit", "stubs,events")
+    suite = sorted(name for name in files if name.startswith("msgrpriv_conformance/"))
+    assert code == 1 and "msgrpriv_conformance/README.md" in suite
+    assert sorted(re.findall(r"out/(\S+): error: obsolete generated file", err)) == suite
+    assert f"0 stale, 0 missing, {len(suite)} obsolete" in text
+    code, text, _ = run(capsys, str(EXAMPLE), "-o", str(out), "--emit", "stubs,events")
+    assert code == 0 and f"{len(suite)} removed" in text
+    assert not [p for p in (out / "msgrpriv_conformance").rglob("*") if p.is_file()]
+    code, _, _ = run(capsys, str(EXAMPLE), "-o", str(out), "--emit", "stubs,events,tests")
+    assert code == 0 and snapshot(out) == files
 
     monkeypatch.syspath_prepend(str(out))
     try:

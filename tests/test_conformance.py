@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -81,6 +82,7 @@ import contextlib, io, json, os, sys
 import pytest
 for job in json.loads(sys.argv[1]):
     os.environ.pop("MSGR_BROKEN", None)
+    os.environ.pop("IDLGEN_IMPL", None)
     os.environ.update(job["env"])
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
@@ -243,8 +245,11 @@ def runs(out_dir: Path) -> dict[str, Run]:
             ("xfail", [broken, xfail], {"MSGR_BROKEN": "state_writable"}),
             ("xpass", [ref, xfail, "-k", "State"], {}),
             ("adopted", [ref, "-m", "adopted"], {}),
-            ("noimpl", ["-k", "factory"], {}),
+            ("noimpl", [], {}),
+            ("noimpl-collect", ["--collect-only"], {}),
+            ("noimpl-help", ["--help"], {}),
             ("badimpl", ["--impl=no_such_module_xyz"], {}),
+            ("badenv", [], {"IDLGEN_IMPL": "no_such_module_xyz"}),
         ],
     )
 
@@ -320,13 +325,23 @@ def test_adopted_rules_can_be_left_out(runs: dict[str, Run], rendered: dict[str,
 
 
 def test_missing_impl_is_a_usage_error(runs: dict[str, Run]) -> None:
+    # like a misspelled --impl: one line, once, before any test runs; no error per test
     run = runs["noimpl"]
-    assert run.returncode != 0
-    assert "pass --impl=package.module" in run.output
-    run = runs["badimpl"]
-    assert run.returncode == 4  # a usage error, once, before any test runs
-    assert "--impl=no_such_module_xyz: cannot import it (ModuleNotFoundError" in run.output
+    assert run.returncode == 4, run.output[-2000:]
     assert run.outcomes == {}
+    assert run.output.strip() == (
+        "ERROR: no implementation to check: pass --impl=package.module (a module with "
+        "new_implementation()) or set IDLGEN_IMPL (--impl=auto checks the structure of the "
+        "generated stubs' own coclasses)"
+    )
+    # listing the tests or the options needs no implementation
+    assert runs["noimpl-collect"].returncode == 0
+    assert runs["noimpl-help"].returncode == 0 and "--impl=IMPL" in runs["noimpl-help"].output
+    for tag in ("badimpl", "badenv"):
+        run = runs[tag]
+        assert run.returncode == 4, run.output[-2000:]
+        assert "--impl=no_such_module_xyz: cannot import it (ModuleNotFoundError" in run.output
+        assert run.outcomes == {} and "Traceback" not in run.output
 
 
 # --------------------------------------------------------------------------- bad scenario files
@@ -404,3 +419,67 @@ def test_structural_suite_on_corpus_files(tmp_path: Path) -> None:
         kinds.update(t.rsplit("_", 2)[-1] for t in run.outcomes)
     assert {"point", "DISPIDs", "types", "undeclared"} <= kinds, kinds
     print({name: counts[name] for name in CORPUS_FILES})
+
+
+# --------------------------------------------------------------------------- failure wording
+
+
+GREETER_SCENARIOS = """\
+[suite]
+idl = "Greeter.idl"
+format = 1
+
+[harness.visitor]
+params = ["greeter", "state"]
+doc = "A visitor arrives."
+
+[[scenario]]
+name = "greet_says_hello"
+rule = "Greet returns a greeting"
+steps = [
+  { create = "Greeter", as = "g" },
+  { call = "$g.Greet", args = ["Ada"], returns = "" },
+]
+
+[[scenario]]
+name = "greet_long"
+rule = "Greet takes long names"
+steps = [
+  { create = "Greeter", as = "g" },
+  { call = "$g.Greet", args = [{ repeat = "x", times = 500 }], returns = "" },
+]
+
+[[scenario]]
+name = "greet_self"
+rule = "Greet takes a variable"
+steps = [
+  { create = "Greeter", as = "g" },
+  { harness = "visitor", args = ["$g", { const = "GS_IDLE" }] },
+]
+"""
+
+
+def test_a_call_failure_shows_the_arguments() -> None:
+    greeter = api.parse([str(EXAMPLES / "buildhook" / "idl" / "Greeter.idl")])
+    spec = conf.Spec.from_dict(spec_data(greeter))
+    scenarios = conf.load_scenario_text(GREETER_SCENARIOS, "Greeter.scenarios.toml", spec)
+    assert scenarios is not None
+
+    class Greeter:
+        def Greet(self, name: str) -> str:
+            return f"Hello, {name}!"
+
+    class Harness:
+        def visitor(self, *args: object) -> None:
+            raise ValueError("nobody came")
+
+    implementation = types.SimpleNamespace(factories={"Greeter": Greeter}, harness=Harness())
+    results = conf.run_all(spec, lambda: implementation, scenarios)
+    first = str(results["scenario:greet_says_hello"]).splitlines()[0]
+    assert first.endswith("IGreeter.Greet('Ada') must give '', got 'Hello, Ada!'")
+    long = str(results["scenario:greet_long"]).splitlines()[0]
+    assert "IGreeter.Greet('xxxxxxxx" in long and "...) must give ''" in long
+    assert len(long) < 300
+    harness = str(results["scenario:greet_self"]).splitlines()[0]
+    assert harness.endswith("harness.visitor($g, GS_IDLE) must succeed, but failed with "
+                            "ValueError: nobody came")  # fmt: skip

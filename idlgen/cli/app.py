@@ -31,7 +31,11 @@ from idlgen.cli.common import (
     EXIT_USAGE,
     add_input_options,
     load_program,
+    load_program_quietly,
+    print_diagnostics,
 )
+from idlgen.diagnostics import Diagnostic
+from idlgen.frontend import Program
 from idlgen.version import __version__
 
 
@@ -49,13 +53,36 @@ class Command:
 
 
 def _configure_check(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Check IDL files and report problems, and the scenario file next to each "
+        "(<stem>.scenarios.toml, as --emit tests reads it) when there is one."
+    )
     parser.add_argument("files", nargs="+", metavar="FILE", help="IDL files to check")
     add_input_options(parser)
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    _, failed = load_program(args, args.files)
-    return EXIT_ERRORS if failed else EXIT_OK
+    program, diagnostics = load_program_quietly(args, args.files)
+    if not any(d.is_error for d in diagnostics):
+        diagnostics += _scenario_problems(program)
+    print_diagnostics(diagnostics)
+    return EXIT_ERRORS if any(d.is_error for d in diagnostics) else EXIT_OK
+
+
+def _scenario_problems(program: Program) -> list[Diagnostic]:
+    """The problems of the scenario files next to the checked IDL files.
+
+    They are checked with the conformance backend, which needs pytest (the ``test``
+    extra); without it there is no suite to write scenarios for, and nothing is checked.
+    """
+    try:
+        from idlgen.backends.conformance import check_scenarios
+    except ImportError:
+        return []
+    problems: list[Diagnostic] = []
+    for f in program.files:
+        problems += check_scenarios(program, f.path)
+    return problems
 
 
 # --------------------------------------------------------------------------- dump
@@ -111,13 +138,19 @@ COMMANDS: list[Command] = [
 # --------------------------------------------------------------------------- main
 
 
+def _command_listing() -> str:
+    """The commands and what each does, then where to read about their options."""
+    listing = "\n".join(f"  {cmd.name:<10} {cmd.help}" for cmd in COMMANDS)
+    return f"commands:\n{listing}\n\nRun 'idlgen COMMAND --help' for a command's options."
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser: global options, the subcommand name and its arguments."""
-    listing = "\n".join(f"  {cmd.name:<10} {cmd.help}" for cmd in COMMANDS)
     parser = argparse.ArgumentParser(
         prog="idlgen",
+        usage="%(prog)s [-h] [--version] [--traceback] COMMAND [ARGS...]",
         description="Read MIDL (COM IDL): check it, dump it, generate Python from it.",
-        epilog=f"commands:\n{listing}\n\nRun 'idlgen COMMAND --help' for a command's options.",
+        epilog=_command_listing(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"idlgen {__version__}")
@@ -127,7 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="show the Python traceback of an internal error",
     )
     parser.add_argument(
-        "command", metavar="COMMAND", choices=[cmd.name for cmd in COMMANDS], help="see below"
+        "command",
+        metavar="COMMAND",
+        nargs="?",
+        choices=[cmd.name for cmd in COMMANDS],
+        help="see below",
     )
     parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
@@ -143,7 +180,11 @@ def build_command_parser(cmd: Command) -> argparse.ArgumentParser:
 
 def parse_command_line(argv: list[str]) -> tuple[Command, argparse.Namespace]:
     """Parse *argv*; raises SystemExit like argparse on --help, --version or misuse."""
-    top = build_parser().parse_args(argv)
+    parser = build_parser()
+    top = parser.parse_args(argv)
+    if top.command is None:  # a bare `idlgen`: what it can do, not argparse's wording
+        sys.stderr.write(f"{parser.format_usage()}\n{_command_listing()}\n")
+        raise SystemExit(EXIT_USAGE)
     cmd = next(c for c in COMMANDS if c.name == top.command)
     args = build_command_parser(cmd).parse_intermixed_args(top.args)
     args.traceback = args.traceback or top.traceback

@@ -87,6 +87,15 @@ def load_program(args: argparse.Namespace, paths: Sequence[str]) -> tuple[Progra
 
     Returns the program and True when there were errors.
     """
+    program, diagnostics = load_program_quietly(args, paths)
+    print_diagnostics(diagnostics)
+    return program, any(d.is_error for d in diagnostics)
+
+
+def load_program_quietly(
+    args: argparse.Namespace, paths: Sequence[str]
+) -> tuple[Program, list[Diagnostic]]:
+    """Load *paths* with the input options in *args*; return the program and its diagnostics."""
     sink = DiagnosticSink()
     loader = Loader(
         include_dirs=args.include_dirs,
@@ -95,8 +104,7 @@ def load_program(args: argparse.Namespace, paths: Sequence[str]) -> tuple[Progra
         builtin_include=args.builtin_include,
     )
     loader.load_all(paths)
-    print_diagnostics(sink.diagnostics)
-    return loader.program, sink.has_errors
+    return loader.program, list(sink.diagnostics)
 
 
 def print_diagnostics(diagnostics: Sequence[Diagnostic], stream: TextIO | None = None) -> None:

@@ -9,7 +9,23 @@ import pytest
 
 from idlgen.conformance.runner import load_implementation
 from idlgen.conformance.spec import ConformanceFailure
-from idlgen.conformance.suite import AUTO_IMPL, IMPL_ENV, read_expected_failures
+from idlgen.conformance.suite import (
+    AUTO_IMPL,
+    IMPL_ENV,
+    NO_IMPLEMENTATION,
+    implementation_name,
+    read_expected_failures,
+)
+
+#: pytest options that only show information: they need no implementation.
+_INFORMATION_OPTIONS = (
+    "help",
+    "version",
+    "collectonly",
+    "showfixtures",
+    "show_fixtures_per_test",
+    "markers",
+)
 
 # --------------------------------------------------------------------------- pytest plugin
 # The generated conftest imports these hooks from here.
@@ -38,9 +54,12 @@ def pytest_configure(config: Any) -> None:
     config.addinivalue_line(
         "markers", "adopted: the scenario checks a rule the documentation leaves open"
     )
-    module_name = config.getoption("--impl", default=None)
-    if module_name and module_name != AUTO_IMPL:
-        # fail once, before collection, rather than in every test
+    # a missing or broken --impl fails the run once, before collection, not in every test
+    module_name = implementation_name(config)
+    if not module_name:
+        if not any(getattr(config.option, name, False) for name in _INFORMATION_OPTIONS):
+            raise pytest.UsageError(NO_IMPLEMENTATION)
+    elif module_name != AUTO_IMPL:
         config.__dict__.setdefault("_idlgen_conformance", {})["factory"] = load_implementation(
             module_name
         )

@@ -298,6 +298,30 @@ def _show(expected: sc.Value, spec: Spec, scope: _Scope) -> str:
         return str(expected)
 
 
+#: Longest argument list shown in a message about a call (longer ones end in "...").
+_MAX_ARGUMENTS_TEXT = 100
+
+
+def _call_text(label: str, written: Sequence[sc.Value], values: Sequence[object]) -> str:
+    """``IGreeter.Greet('Ada', $s)``: a call as a failure message shows it.
+
+    Variables and named constants are shown as the scenario writes them, other values as
+    their Python repr; a long argument list is shortened.
+    """
+    shown = []
+    for arg, value in zip(written, values, strict=True):
+        if isinstance(arg, sc.Ref):
+            shown.append(str(arg))
+        elif isinstance(arg, sc.Const | sc.HResult):
+            shown.append(str(arg.name))
+        else:
+            shown.append(describe_value(value))
+    text = ", ".join(shown)
+    if len(text) > _MAX_ARGUMENTS_TEXT:
+        text = text[: _MAX_ARGUMENTS_TEXT - 3] + "..."
+    return f"{label}({text})"
+
+
 # --------------------------------------------------------------------------- scenario runner
 
 
@@ -349,7 +373,8 @@ class ScenarioRunner:
             if not callable(action):
                 raise _StepFailed(f"the harness has no action '{step.target}'")
             args = [_evaluate(a, spec, scope) for a in step.args]
-            self._outcome(step, scope, lambda: action(*args), f"harness.{step.target}")
+            what = _call_text(f"harness.{step.target}", step.args, args)
+            self._outcome(step, scope, lambda: action(*args), what)
             return
         if step.kind == "events":
             self._events(step, scope)
@@ -369,7 +394,7 @@ class ScenarioRunner:
             if not callable(method):
                 raise _StepFailed(f"{label} is missing: the object has no method {member}")
             args = [_evaluate(a, spec, scope) for a in step.args]
-            self._outcome(step, scope, lambda: method(*args), f"{label}(...)")
+            self._outcome(step, scope, lambda: method(*args), _call_text(label, step.args, args))
         elif step.kind == "get":
             if not member:
                 self._outcome(step, scope, lambda: obj, f"${step.ref.var}")

@@ -320,6 +320,19 @@ def _auto_method(abstract: Callable[..., object]) -> Callable[..., object]:
 
 IMPL_ENV = "IDLGEN_IMPL"
 
+#: The usage error of a suite run without an implementation.
+NO_IMPLEMENTATION = (
+    "no implementation to check: pass --impl=package.module (a module with "
+    f"new_implementation()) or set {IMPL_ENV} (--impl={AUTO_IMPL} checks the structure of "
+    "the generated stubs' own coclasses)"
+)
+
+
+def implementation_name(config: Any) -> str | None:
+    """The ``--impl`` of a pytest run, else ``$IDLGEN_IMPL``, else None."""
+    name = config.getoption("--impl", default=None) or os.environ.get(IMPL_ENV)
+    return str(name) if name else None
+
 
 def _stub_classes(spec: Spec, package: str) -> None:
     """Fill ``spec.enum_classes``/``sink_bases`` from the stubs *package*, if it imports."""
@@ -346,12 +359,9 @@ def new_suite(config: Any, spec: Spec, scenarios: sc.ScenarioFile | None, stubs:
     """
     cache: dict[str, Any] = config.__dict__.setdefault("_idlgen_conformance", {})
     if "factory" not in cache:
-        module_name = config.getoption("--impl", default=None) or os.environ.get(IMPL_ENV)
+        module_name = implementation_name(config)
         if not module_name:
-            raise pytest.UsageError(
-                "no implementation to check: pass --impl=package.module (a module with "
-                f"new_implementation()), or set {IMPL_ENV}"
-            )
+            raise pytest.UsageError(NO_IMPLEMENTATION)
         if module_name == AUTO_IMPL:
             auto = auto_implementation(spec, stubs)
             cache["factory"] = lambda: auto

@@ -1,6 +1,7 @@
 """The conformance backend: the ``tests`` emit kind, a pytest suite generated from an IDL file."""
 
 from idlgen.backends.conformance.render import (
+    check_scenarios,
     find_scenario_file,
     register,
     render_conformance,
@@ -10,6 +11,7 @@ from idlgen.backends.conformance.render import (
 )
 
 __all__ = [
+    "check_scenarios",
     "find_scenario_file",
     "register",
     "render_conformance",

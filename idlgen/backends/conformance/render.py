@@ -39,7 +39,7 @@ from idlgen.backends.common.naming import (
 )
 from idlgen.backends.common.templates import load_template
 from idlgen.conformance import scenarios as sc
-from idlgen.diagnostics import CompileError, DiagnosticSink, Span
+from idlgen.diagnostics import CompileError, Diagnostic, DiagnosticSink, Span
 from idlgen.frontend import Program
 from idlgen.frontend.symbols import SymbolTable
 from idlgen.model import (
@@ -323,6 +323,25 @@ def _load_scenarios(path: Path, spec: conf.Spec) -> tuple[str, sc.ScenarioFile]:
     if loaded is None or any(d.is_error for d in problems):
         raise CompileError([d for d in problems if d.is_error])
     return text, loaded
+
+
+def check_scenarios(program: Program, path: str | None = None) -> list[Diagnostic]:
+    """The problems of the scenario file next to the main file *path* (default: the first),
+    checked as ``--emit tests`` would: its format, and every name against the IDL.
+
+    Returns ``[]`` when the file is fine or there is none.
+    """
+    main = program.file(path) if path is not None else next(iter(program.files), None)
+    if main is None:
+        raise ValueError(f"no main file {path!r} in the program")
+    scenario_path = find_scenario_file(main.path)
+    if scenario_path is None:
+        return []
+    try:
+        _load_scenarios(scenario_path, conf.Spec.from_dict(spec_data(program, main.path)))
+    except CompileError as exc:
+        return list(exc.diagnostics)
+    return []
 
 
 def render_conformance(
