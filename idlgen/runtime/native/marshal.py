@@ -1489,7 +1489,27 @@ class Plan:
             pool.append(entry)
             return result
 
-        return lean
+        if count or inputs:
+            return lean
+
+        def lean0(proxy: Any) -> Any:
+            # no arguments: Python itself refuses extra ones, naming the method
+            address = proxy._idlgen_ptr_
+            if not address:
+                raise proxy._idlgen_released_()
+            entry = pool.pop() if pool else new_frame()
+            frame = entry[0]
+            frame.a0 = address
+            call(cif, proxy._idlgen_fns_[slot], entry[1], entry[2])
+            result = frame.r if raw or hresult else None
+            pool.append(entry)
+            if hresult:
+                if result < 0:
+                    raise COMError(result, qualname)
+                return None
+            return result
+
+        return lean0
 
     def _check_sizes(self, args: Sequence[Any], ctx: Ctx | None) -> None:
         values = self._values(args)
