@@ -1501,7 +1501,7 @@ class Plan:
             frame = entry[0]
             frame.a0 = address
             call(cif, proxy._idlgen_fns_[slot], entry[1], entry[2])
-            result = frame.r if raw or hresult else None
+            result: Any = frame.r if raw or hresult else None
             pool.append(entry)
             if hresult:
                 if result < 0:
