@@ -159,3 +159,17 @@ def test_interfaces_without_description_are_refused() -> None:
 
     with pytest.raises(native.DescriptionError, match=r"no vtable description of .*IUndescribed"):
         native.wrap(1, IUndescribed)
+
+
+def test_a_pointer_to_a_type_without_layout(t: Any) -> None:
+    from idlgen.runtime import native
+    from idlgen.runtime.native import description as d
+
+    # PlainAdd(LONG, LONG) described with a pointer to an unknown struct as its first
+    # parameter: NULL (low half 0) still goes through, a value to convert cannot
+    add = t.lib.function(
+        d.Function("PlainAdd", "i32", (d.Param("a", "*struct:Nope"), d.Param("b", "i32")), "cdecl")
+    )
+    assert add(None, 5) == 5
+    with pytest.raises(native.DescriptionError, match=r"PlainAdd\(\) argument 'a': struct Nope"):
+        add({"x": 1}, 5)

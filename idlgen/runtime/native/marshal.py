@@ -31,7 +31,7 @@ from idlgen.runtime.native import automation as ole
 from idlgen.runtime.native import description as d
 from idlgen.runtime.native.ctypes_map import SCALAR_CTYPES, ffi_scalar
 from idlgen.runtime.native.layouts import struct_ffi_type, to_layout
-from idlgen.runtime.native.registry import Scope
+from idlgen.runtime.native.registry import DescriptionError, Scope
 from idlgen.runtime.native.typecodes import (
     ArrayOf,
     CType,
@@ -478,7 +478,10 @@ class _Builder:
                 raise _type_error("an address (int), a ctypes object or a buffer", value)
 
             return to_void_pointer
-        element = storage_type(target, self.scope)
+        try:
+            element = storage_type(target, self.scope)
+        except DescriptionError as exc:
+            return _undescribed_pointer(str(exc))
         single = self.in_converter(target, param) if not isinstance(target, ArrayOf) else None
         init = self.initializer(target, param)
         read = self.reader(target)
@@ -672,6 +675,22 @@ class _Builder:
             item = self.reader(ct.element)
             return lambda s, ctx: [item(_raw(_item_storage(s, i)), ctx) for i in range(len(s))]
         return lambda s, ctx: s  # a struct or union: the ctypes instance itself
+
+
+def _undescribed_pointer(problem: str) -> Converter:
+    """The converter of a pointer to a type without a layout: None, or a ctypes object
+    (passed by address); anything else raises DescriptionError when the call is made."""
+
+    def to_address(value: Any, ctx: Ctx) -> int | None:
+        if value is None or value is MISSING:
+            return None
+        address = _ctypes_address(value)
+        if address is None:
+            raise DescriptionError(f"{problem} (pass None or a ctypes object)")
+        ctx.keep.append(value)
+        return address
+
+    return to_address
 
 
 def _assign(storage: Any, value: Any) -> None:
