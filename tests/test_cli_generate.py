@@ -567,7 +567,7 @@ def test_an_unknown_emit_kind_lists_every_kind_and_suggests_one(
     assert (code, out) == (2, "")
     assert err.splitlines() == [
         "pyproject.toml:4:1: error: [tool.idlgen] emit: unknown output kind 'tets'; "
-        "did you mean 'tests'? (known: stubs, events, tests)",
+        "did you mean 'tests'? (known: stubs, events, tests, abi-vtables)",
         '    emit = ["stubs", "tets"]',
         "    ^",
         "1 error generated.",
