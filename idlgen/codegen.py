@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -78,12 +78,26 @@ from idlgen.pyview import (
 from idlgen.resolve import BUILTIN_TYPE_NAMES, SymbolTable, evaluate_expression
 from idlgen.winrt import is_winrt_declaration
 
-__all__ = ["EMITTERS", "Emitter", "package_name_for", "register_emitter", "render_package"]
+__all__ = [
+    "EMITTERS",
+    "FILE_EMITTERS",
+    "Emitter",
+    "FileEmitter",
+    "package_name_for",
+    "register_emitter",
+    "render_package",
+]
 
 Emitter = Callable[[Program, str], dict[str, str]]
 
+#: ``fn(program, package, packages)``: see :func:`register_emitter`.
+FileEmitter = Callable[[Program, str, Mapping[str, str]], dict[str, str]]
+
 #: Extra emit targets (``"tests"`` is added by :mod:`idlgen.conformance`).
 EMITTERS: dict[str, Emitter] = {}
+
+#: Extra emit targets rendered for imported files' packages too (see :func:`register_emitter`).
+FILE_EMITTERS: dict[str, FileEmitter] = {}
 
 #: The emit targets this module knows itself.
 BUILTIN_TARGETS = ("stubs", "events")
@@ -93,11 +107,20 @@ _MODULE_ORDER = ("constants", "enums", "structs", "interfaces", "events", "cocla
 _COM_ERROR_NOTE = "A failed HRESULT is raised as :class:`idlgen.runtime.COMError`."
 
 
-def register_emitter(name: str, fn: Emitter) -> None:
-    """Add an emit target: ``fn(program, package) -> {relative path: text}``."""
+def register_emitter(name: str, fn: Emitter, *, every_file: FileEmitter | None = None) -> None:
+    """Add an emit target: ``fn(program, package) -> {relative path: text}``.
+
+    With *every_file*, the target is rendered by ``every_file(program, package, packages)``
+    for every package of the run (with ``with_imports``, the imported files' too), where
+    *packages* maps the path of each IDL file generated in the run to its package.
+    """
     if name in BUILTIN_TARGETS:
         raise ValueError(f"emit target {name!r} is built in")
     EMITTERS[name] = fn
+    if every_file is not None:
+        FILE_EMITTERS[name] = every_file
+    else:
+        FILE_EMITTERS.pop(name, None)
 
 
 # --------------------------------------------------------------------------- templates
@@ -1602,6 +1625,7 @@ def render_package(
         }
         for b in builders.values():
             b.external = external
+    packages = {f.path: name for f, name, _ in jobs}
     for f, name, imported in jobs:
         builder = builders.get(id(f))
         if builder is not None:
@@ -1610,8 +1634,10 @@ def render_package(
             except CompileError as exc:
                 problems.extend(exc.diagnostics)
                 continue
-        if not imported:
-            for target in sorted(set(emit) - set(BUILTIN_TARGETS)):
+        for target in sorted(set(emit) - set(BUILTIN_TARGETS)):
+            if target in FILE_EMITTERS:
+                out.update(FILE_EMITTERS[target](program, name, packages))
+            elif not imported:
                 out.update(EMITTERS[target](program, name))
     if problems:
         raise CompileError(problems)
