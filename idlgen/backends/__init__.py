@@ -1,0 +1,1 @@
+"""Backends: one subpackage per kind of output."""

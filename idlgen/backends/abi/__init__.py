@@ -1,0 +1,1 @@
+"""Native ABI backend: ctypes layouts and vtable descriptions."""
