@@ -339,7 +339,8 @@ namespace N {
     [uuid(44444444-1111-1111-1111-111111111111)]
     interface IThing : IUnknown
     {
-        [eventadd] HRESULT Changed([in] Handler *handler, [out, retval] EventRegistrationToken *token);
+        [eventadd] HRESULT Changed([in] Handler *handler,
+                                   [out, retval] EventRegistrationToken *token);
         [eventremove] HRESULT Changed([in] EventRegistrationToken token);
     }
 }
