@@ -716,7 +716,7 @@ def test_with_imports_references_the_imported_packages() -> None:
     # without the imported packages, the struct of an import is copied into this one
     assert signature(src, "Save") == "Save(self, stream: IUnknown) -> STATSTG"
     assert "class STATSTG:" in plain["t/structs.py"]
-    assert "From objidl.idl, imported by this file." in plain["t/structs.py"]
+    assert "Copied from objidl.idl, an imported file." in plain["t/structs.py"]
     assert "from .structs import STATSTG" in src
     both = codegen.render_package(program, with_imports=True)
     assert {"t", "objidl", "unknwn", "wtypes"} <= {path.split("/")[0] for path in both}

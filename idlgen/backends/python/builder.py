@@ -575,7 +575,7 @@ class PackageBuilder(TypeMapper):
         elif arms:
             notes.append(f"{', '.join(arms)}: arms of an anonymous union (set the one in use).")
         if d.file and d.file not in self.own_files:
-            notes.append(f"From {os.path.basename(d.file)}, imported by this file.")
+            notes.append(f"Copied from {os.path.basename(d.file)}, an imported file.")
         doc = joined_docstring(*notes) if any(notes) else None
         mod.exports.append(sym.name)
         kw_only = any(f.default is not None for f in fields)
