@@ -153,6 +153,7 @@ _MODULE_TITLES = {
     "interfaces": "Interfaces",
     "events": "Event sinks",
     "coclasses": "Coclasses",
+    "modules": "DLL modules (functions and constants)",
 }
 
 
