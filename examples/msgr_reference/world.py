@@ -215,6 +215,11 @@ class Harness:
         """What B received as the answer to its invitation."""
         return list(session.peer.answer) if session.peer else ["", ""]
 
+    def remote_cancelled(self, session: Session) -> list[object]:
+        """What B received when A cancelled: ``[hr, data]``, or ``[]``."""
+        cancelled = session.peer.cancelled if session.peer else None
+        return list(cancelled) if cancelled is not None else []
+
     def remote_session_id(self, session: Session) -> str:
         """The SessionID of B's session."""
         return session.peer.session_id if session.peer else ""
