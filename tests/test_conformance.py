@@ -346,6 +346,17 @@ def test_every_overview_rule_has_a_broken_variant() -> None:
     assert set(numbered) <= set(OVERVIEW_RULES), sorted(set(numbered) - set(OVERVIEW_RULES))
 
 
+def test_docs_rule_table_lists_every_variant() -> None:
+    """docs/conformance.md has a row per rule naming its variants and the tests they fail."""
+    docs = (ROOT / "docs" / "conformance.md").read_text(encoding="utf-8")
+    rows = {line.split(" | ")[0][2:]: line for line in docs.splitlines() if line.startswith("| ")}
+    for name, variant in VARIANTS.items():
+        if variant.rule == "IDL":
+            continue
+        caught = variant.caught_by.removeprefix("test_scenario_")
+        assert f"`{name}` → `{caught}`" in rows.get(variant.rule, ""), (name, variant.rule)
+
+
 def test_failure_names_member_and_rule(runs: dict[str, Run]) -> None:
     run = runs["state_writable"]
     assert run.returncode == 1
