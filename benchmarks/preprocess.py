@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from idlgen.diagnostics import DiagnosticSink
-from idlgen.preprocess import preprocess
+from idlgen.frontend.preprocess import preprocess
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "mingw-w64"
 BUILTIN = Path(__file__).resolve().parents[1] / "idlgen" / "include"

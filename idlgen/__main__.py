@@ -1,5 +1,5 @@
 """Allow ``python -m idlgen``."""
 
-from idlgen.cli import console_main
+from idlgen.cli.app import console_main
 
 console_main()

@@ -143,7 +143,7 @@ class GenerateResult:
 
 #: Extra emit kinds idlgen provides itself, with the module that registers each.
 OWN_EMITTERS: dict[str, str] = {
-    "tests": "idlgen.conformance_gen",
+    "tests": "idlgen.backends.conformance",
     "abi": "idlgen.backends.abi.emit",
 }
 
@@ -159,7 +159,7 @@ def emit_targets(wanted: Collection[str] | None = None) -> list[str]:
     None); a target that cannot be registered is left out and the reason kept
     in :data:`EMITTER_PROBLEMS`.
     """
-    codegen = importlib.import_module("idlgen.codegen")
+    codegen = importlib.import_module("idlgen.backends.python")
     builtin: tuple[str, ...] = getattr(codegen, "BUILTIN_TARGETS", DEFAULT_EMIT)
     extra: dict[str, object] = getattr(codegen, "EMITTERS", {})
     for name, module in OWN_EMITTERS.items():
@@ -171,19 +171,35 @@ def emit_targets(wanted: Collection[str] | None = None) -> list[str]:
             EMITTER_PROBLEMS[name] = f"{exc} (install it, e.g. pip install 'idlgen[test]')"
         else:
             EMITTER_PROBLEMS.pop(name, None)
-    return [*builtin, *(name for name in extra if name not in builtin)]
+    return [*builtin, *sorted(name for name in extra if name not in builtin)]
 
 
 def unknown_emit_message(unknown: Sequence[str], known: Sequence[str]) -> str:
-    """Explain why the emit kinds *unknown* cannot be used."""
+    """Explain why the emit kinds *unknown* cannot be used (with a "did you mean")."""
+    import difflib  # only on this error path: kept out of start-up
+
     parts = []
     for name in unknown:
         problem = EMITTER_PROBLEMS.get(name)
         if problem:
             parts.append(f"output kind '{name}' is not available: {problem}")
-        else:
-            parts.append(f"unknown output kind '{name}'")
+            continue
+        close = difflib.get_close_matches(name, [*known, *OWN_EMITTERS], n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        parts.append(f"unknown output kind '{name}'{hint}")
     return "; ".join(parts) + f" (known: {', '.join(known)})"
+
+
+def emit_problem(emit: Collection[str]) -> str | None:
+    """Why the output kinds *emit* cannot all be generated, or None when they can.
+
+    The message lists every kind this installation knows, not only those asked for.
+    """
+    known = emit_targets(emit)
+    unknown = [e for e in emit if e not in known]
+    if not unknown:
+        return None
+    return unknown_emit_message(unknown, emit_targets())
 
 
 def _source_list(
@@ -219,20 +235,19 @@ def render_details(
     """Like :func:`render`, also returning the warnings and the number of files read.
 
     Each source is loaded as its own program (imports are parsed once and
-    shared) and rendered by :func:`idlgen.codegen.render_package`.  Every
+    shared) and rendered by :func:`idlgen.backends.python.render_package`.  Every
     source is processed before an error is raised, so the
     :class:`CompileError` carries all problems at once.  A *package* with more
     than one source or an unknown *emit* kind raise ValueError.
     """
-    from idlgen.codegen import render_package
+    from idlgen.backends.python import render_package
 
     paths = _source_list(sources)
     if package is not None and len(paths) > 1:
         raise ValueError("package can only be given with a single source file")
-    known = emit_targets(emit)
-    unknown = [e for e in emit if e not in known]
-    if unknown:
-        raise ValueError(unknown_emit_message(unknown, known))
+    problem = emit_problem(emit)
+    if problem is not None:
+        raise ValueError(problem)
     ops = [*_macro_ops(defines, undefines), *macro_ops]
     diagnostics: list[Diagnostic] = []
     files: dict[str, str] = {}

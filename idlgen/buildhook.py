@@ -14,13 +14,14 @@ idlgen = "idlgen.buildhook"``), so a project only needs::
     # every [tool.idlgen] key may be given here too (it wins), plus:
     destination = ""        # folder inside the wheel/sdist for the generated packages
     sdist = true            # also put the generated files into the sdist
+    include-tests = false   # true: also ship the conformance suite when emit lists "tests"
 
 The hook renders the bindings into a temporary directory and adds them to the
 wheel (and the sdist) with ``build_data["force_include"]``; the source tree
 is not touched.  ``output`` belongs to ``idlgen generate``: the hook ignores
 it in ``[tool.idlgen]`` and rejects it in its own table.  An error in the
-IDL fails the build with the diagnostics in the usual
-``path:line:col: error: message`` form.
+IDL or the configuration fails the build with the diagnostics in the usual
+``path:line:col: error: message`` form and one line (no traceback).
 
 hatchling is imported only here; nothing else in idlgen needs it.
 """
@@ -31,16 +32,17 @@ import os
 import posixpath
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from hatchling.builders.config import BuilderConfig
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 from hatchling.plugin import hookimpl
 
 from idlgen.config import Config, ConfigError, key_error, load_config, parse_table, read_toml
-from idlgen.diagnostics import CompileError, SourceCache, format_diagnostic
+from idlgen.diagnostics import CompileError, Diagnostic, SourceCache, format_diagnostic
 
 #: The hook table in pyproject.toml.
 HOOK_TABLE = "tool.hatch.build.hooks.idlgen"
@@ -54,11 +56,19 @@ HATCH_KEYS: dict[str, type] = {
 }
 
 #: Keys only the hook table has.
-HOOK_KEYS: dict[str, type] = {"destination": str, "sdist": bool}
+HOOK_KEYS: dict[str, type] = {"destination": str, "sdist": bool, "include-tests": bool}
+
+#: The emit kind of the conformance suite, which the hook leaves out unless asked.
+TESTS_KIND = "tests"
 
 
 class IdlgenBuildError(Exception):
-    """The bindings could not be generated; the message holds the diagnostics."""
+    """The bindings could not be generated; the message holds the diagnostics (as text),
+    ``diagnostics`` the diagnostics themselves."""
+
+    def __init__(self, message: str, diagnostics: Sequence[Diagnostic] = ()) -> None:
+        super().__init__(message)
+        self.diagnostics = list(diagnostics)
 
 
 @dataclass
@@ -68,11 +78,24 @@ class HookSettings:
     config: Config
     destination: str = ""
     sdist: bool = True
+    #: the conformance suite (emit ``tests``) goes into the artifacts too
+    include_tests: bool = False
+
+    def emit(self) -> list[str]:
+        """The kinds to generate: the configured ones, ``tests`` only with *include_tests*."""
+        from idlgen.api import DEFAULT_EMIT
+
+        kinds = list(self.config.emit or DEFAULT_EMIT)
+        return kinds if self.include_tests else [k for k in kinds if k != TESTS_KIND]
+
+    def left_out(self) -> list[str]:
+        """The configured kinds the hook does not build (``tests`` without opt-in)."""
+        return [k for k in self.config.emit or () if k not in self.emit()]
 
 
-def _diagnostic_text(exc: CompileError) -> str:
+def _diagnostic_text(diagnostics: Sequence[Diagnostic]) -> str:
     sources = SourceCache()
-    return "\n".join(format_diagnostic(d, sources) for d in exc.diagnostics)
+    return "\n".join(format_diagnostic(d, sources) for d in diagnostics)
 
 
 def hook_settings(root: str | os.PathLike[str], hook_config: dict[str, Any]) -> HookSettings:
@@ -122,7 +145,19 @@ def hook_settings(root: str | os.PathLike[str], hook_config: dict[str, Any]) -> 
             "sources",
             "not set: the build hook has no IDL to generate from",
         )
-    return HookSettings(merged, destination, bool(hook.extra.get("sdist", True)))
+    if merged.emit:
+        from idlgen.api import emit_problem
+
+        problem = emit_problem(merged.emit)
+        if problem is not None:
+            where = HOOK_TABLE if hook.emit is not None else "tool.idlgen"
+            raise key_error(path, text, where, "emit", problem)
+    return HookSettings(
+        merged,
+        destination,
+        bool(hook.extra.get("sdist", True)),
+        bool(hook.extra.get("include-tests", False)),
+    )
 
 
 def generate_into(settings: HookSettings, directory: str) -> dict[str, str]:
@@ -130,7 +165,7 @@ def generate_into(settings: HookSettings, directory: str) -> dict[str, str]:
 
     Raises :class:`IdlgenBuildError` with the diagnostics when the IDL has errors.
     """
-    from idlgen.api import DEFAULT_EMIT, generate
+    from idlgen.api import generate
 
     cfg = settings.config
     try:
@@ -142,12 +177,13 @@ def generate_into(settings: HookSettings, directory: str) -> dict[str, str]:
             undefines=cfg.undefine or [],
             builtin_include=cfg.builtin_include if cfg.builtin_include is not None else True,
             package=cfg.package,
-            emit=cfg.emit or DEFAULT_EMIT,
+            emit=settings.emit(),
             with_imports=bool(cfg.with_imports),
         )
     except CompileError as exc:
         raise IdlgenBuildError(
-            "idlgen could not generate the bindings:\n" + _diagnostic_text(exc)
+            "idlgen could not generate the bindings:\n" + _diagnostic_text(exc.diagnostics),
+            exc.diagnostics,
         ) from None
     return result.files
 
@@ -158,18 +194,23 @@ class IdlgenBuildHook(BuildHookInterface[BuilderConfig]):
     PLUGIN_NAME = "idlgen"
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
-        """Render the bindings into a temporary folder and force-include them."""
+        """Render the bindings into a temporary folder and force-include them.
+
+        Bad configuration or IDL errors end the build like a compiler would: the
+        diagnostics, then a one-line failure (``app.abort``, no Python traceback).
+        """
         try:
             settings = hook_settings(self.root, self.config)
         except ConfigError as exc:
-            raise IdlgenBuildError(
-                "invalid idlgen configuration:\n" + _diagnostic_text(exc)
-            ) from None
+            self._fail("invalid configuration", exc.diagnostics)
         if self.target_name == "sdist" and not settings.sdist:
             return
         self._tmpdir = tempfile.mkdtemp(prefix="idlgen-build-")
         try:
             files = generate_into(settings, self._tmpdir)
+        except IdlgenBuildError as exc:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._fail("could not generate the bindings", exc.diagnostics)
         except BaseException:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             raise
@@ -180,7 +221,23 @@ class IdlgenBuildHook(BuildHookInterface[BuilderConfig]):
                 posixpath.join(settings.destination, rel) if settings.destination else rel
             )
         count = len(settings.config.sources or [])
-        self.app.display_info(f"idlgen: generated {len(files)} files from {count} IDL files")
+        self.app.display_info(
+            f"idlgen: generated {len(files)} files from {count} IDL file{'s' if count != 1 else ''}"
+        )
+        if settings.left_out():
+            self.app.display_info(
+                f"idlgen: the conformance suite (emit '{TESTS_KIND}') is left out of the "
+                f"{self.target_name}; set include-tests = true in [{HOOK_TABLE}] to ship it"
+            )
+
+    def _fail(self, what: str, diagnostics: Sequence[Diagnostic]) -> NoReturn:
+        """Print *diagnostics* and a one-line failure, then end the build (exit status 1)."""
+        if diagnostics:
+            self.app.display_error(_diagnostic_text(diagnostics))
+        errors = sum(1 for d in diagnostics if d.is_error)
+        counted = f" ({errors} error{'s' if errors != 1 else ''})" if errors else ""
+        self.app.abort(f"idlgen: {what}{counted}: the {self.target_name} was not built")
+        raise SystemExit(1)  # not reached: abort() exits
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
         """Remove the temporary folder."""

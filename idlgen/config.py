@@ -250,6 +250,18 @@ def key_error(path: str, text: str | None, table_name: str, key: str, message: s
     return _config_error(path, line, f"[{table_name}] {key}: {message}", col)
 
 
+def setting_error(
+    cfg: Config, key: str, message: str, table_name: str = "tool.idlgen"
+) -> ConfigError:
+    """A :class:`ConfigError` about *key* of ``[table_name]`` in the file *cfg* was read from
+    (a check made after loading, e.g. of the ``emit`` kinds), located like any other."""
+    try:
+        _, text = read_toml(cfg.path)
+    except ConfigError:
+        text = None
+    return key_error(str(cfg.path), text, table_name, key, message)
+
+
 def _config_error(path: str, line: int, message: str, column: int = 1) -> ConfigError:
     span = Span(path, line, max(column, 1) if line else 0)
     return ConfigError([Diagnostic(Severity.ERROR, message, span)])

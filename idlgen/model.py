@@ -1,6 +1,6 @@
 """The semantic model of an IDL file: plain dataclasses, one per construct.
 
-The parser's transformer builds these nodes directly; :mod:`idlgen.resolve`
+The parser's transformer builds these nodes directly; :mod:`idlgen.frontend.resolve`
 binds type references, evaluates constant expressions and computes derived
 COM facts (vtable slots, DISPIDs) in place; generators only read them.
 

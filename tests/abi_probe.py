@@ -32,7 +32,7 @@ from _shared import WIDL, widl_base_args
 
 from idlgen.backends.abi.emit import AbiModule, abi_module, render_module
 from idlgen.backends.abi.layout import BitUnit, CMember, Member, Record
-from idlgen.codegen import package_name_for
+from idlgen.backends.common.naming import package_name_for
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from idlgen.buildhook import IdlgenBuildError, IdlgenBuildHook, hook_settings
+from idlgen.buildhook import IdlgenBuildError, IdlgenBuildHook, generate_into, hook_settings
 from idlgen.config import ConfigError
 from idlgen.frontend import Program
 
@@ -61,6 +61,11 @@ def test_settings_merge_tool_idlgen_with_the_hook_table(tmp_path: Path) -> None:
         ({"destination": 3}, "destination: must be a string"),
         ({"emitt": ["stubs"]}, "emitt: unknown key; did you mean 'emit'?"),
         ({"sources": 1}, "sources: must be an array of strings"),
+        ({"include-tests": "yes"}, "include-tests: must be true or false"),
+        (
+            {"emit": ["stubs", "stub"]},
+            "emit: unknown output kind 'stub'; did you mean 'stubs'? (known: stubs, events",
+        ),
     ],
 )
 def test_settings_errors_name_the_key(tmp_path: Path, table: dict[str, Any], message: str) -> None:
@@ -71,6 +76,19 @@ def test_settings_errors_name_the_key(tmp_path: Path, table: dict[str, Any], mes
     assert message in d.message
     assert "[tool.hatch.build.hooks.idlgen]" in d.message
     assert d.span.file == str(project / "pyproject.toml")
+
+
+def test_an_unknown_emit_kind_in_tool_idlgen_is_located(tmp_path: Path) -> None:
+    project = copy_example(tmp_path)
+    set_pyproject(project, 'emit = ["stubs", "events"]', 'emit = ["stubs", "event"]')
+    with pytest.raises(ConfigError) as info:
+        hook_settings(project, {})
+    (d,) = info.value.diagnostics
+    assert d.message.startswith(
+        "[tool.idlgen] emit: unknown output kind 'event'; did you mean 'events'?"
+    )
+    lines = (project / "pyproject.toml").read_text().splitlines()
+    assert lines[d.span.line - 1].startswith("emit = ")
 
 
 def test_settings_without_sources(tmp_path: Path) -> None:
@@ -101,10 +119,10 @@ def fake_codegen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         files.update({f"{name}/{kind}.py": header for kind in emit})
         return files
 
-    module = types.ModuleType("idlgen.codegen")
+    module = types.ModuleType("idlgen.backends.python")
     module.render_package = render_package  # type: ignore[attr-defined]
     module.BUILTIN_TARGETS = ("stubs", "events")  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "idlgen.codegen", module)
+    monkeypatch.setitem(sys.modules, "idlgen.backends.python", module)
     yield
 
 
@@ -132,7 +150,7 @@ def build(project: Path, target: str, out: Path) -> Path:
 
 def test_hatchling_is_not_needed_outside_the_hook() -> None:
     code = (
-        "import sys, idlgen, idlgen.api, idlgen.cli, idlgen.cli_generate, idlgen.output, "
+        "import sys, idlgen, idlgen.api, idlgen.cli, idlgen.cli.generate, idlgen.output, "
         "idlgen.config; idlgen.generate; "
         "assert not any(m.split('.')[0] == 'hatchling' for m in sys.modules), 'hatchling'"
     )
@@ -200,8 +218,30 @@ def test_editable_wheel_gets_the_generated_files(fake_codegen: None, tmp_path: P
     assert "greeter/__init__.py" in zip_names(wheel)
 
 
+def test_tests_stay_out_of_the_wheel_unless_asked(
+    fake_codegen: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    codegen: Any = sys.modules["idlgen.backends.python"]
+    codegen.BUILTIN_TARGETS = ("stubs", "events", "tests")
+    project = copy_example(tmp_path)
+    set_pyproject(project, 'emit = ["stubs", "events"]', 'emit = ["stubs", "events", "tests"]')
+    names = zip_names(build(project, "wheel", tmp_path / "dist"))
+    assert "greeter/stubs.py" in names and "greeter/tests.py" not in names
+    assert (
+        "idlgen: the conformance suite (emit 'tests') is left out of the wheel; "
+        "set include-tests = true in [tool.hatch.build.hooks.idlgen] to ship it"
+    ) in capsys.readouterr().err
+    set_pyproject(project, "include-tests = false", "include-tests = true")
+    names = zip_names(build(project, "wheel", tmp_path / "dist2"))
+    assert "greeter/tests.py" in names
+    assert "left out" not in capsys.readouterr().err
+
+
 def test_idl_errors_fail_the_build_with_diagnostics(
-    fake_codegen: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake_codegen: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     scratch = tmp_path / "scratch"
     scratch.mkdir()
@@ -209,20 +249,67 @@ def test_idl_errors_fail_the_build_with_diagnostics(
     project = copy_example(tmp_path)
     idl = project / "idl" / "Greeter.idl"
     idl.write_text(idl.read_text().replace("HRESULT Greet(", "HRESULT Greet(((", 1))
-    with pytest.raises(IdlgenBuildError) as info:
+    with pytest.raises(SystemExit) as info:  # hatch's app.abort: no traceback
         build(project, "wheel", tmp_path / "dist")
-    assert f"{idl}:" in str(info.value) and ": error: " in str(info.value)
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert f"{idl}:" in err and ": error: " in err
+    assert err.splitlines()[-1] == (
+        "idlgen: could not generate the bindings (1 error): the wheel was not built"
+    )
     assert list(scratch.iterdir()) == []  # the hook's temporary folder is gone
     assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").glob("*.whl"))
+
+
+def test_generate_into_raises_with_the_diagnostics(fake_codegen: None, tmp_path: Path) -> None:
+    project = copy_example(tmp_path)
+    idl = project / "idl" / "Greeter.idl"
+    idl.write_text(idl.read_text().replace("HRESULT Greet(", "HRESULT Greet(((", 1))
+    with pytest.raises(IdlgenBuildError) as info:
+        generate_into(hook_settings(project, {}), str(tmp_path / "out"))
+    assert f"{idl}:" in str(info.value) and info.value.diagnostics[0].is_error
+
+
+def test_invalid_configuration_fails_the_build_without_a_traceback(
+    fake_codegen: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = copy_example(tmp_path)
+    set_pyproject(project, 'destination = ""', 'destination = ""\nemit = "stubs,tset"')
+    with pytest.raises(SystemExit):
+        build(project, "wheel", tmp_path / "dist")
+    err = capsys.readouterr().err
+    assert "[tool.hatch.build.hooks.idlgen] emit: unknown output kind 'tset'" in err
+    assert err.splitlines()[-1] == (
+        "idlgen: invalid configuration (1 error): the wheel was not built"
+    )
+
+
+# --------------------------------------------------------------------------- the docs
+
+
+def test_the_recipes_say_how_to_build_without_idlgen_on_an_index() -> None:
+    """Where README §2 and docs/build.md show the hook, they say how to get idlgen into the
+    build (it is on no index), and that tests stay out of wheels unless asked."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### 2. A build-time code generation step", 1)[1].split("### 3.")[0]
+    build = (ROOT / "docs" / "build.md").read_text(encoding="utf-8")
+    hook = build.split("## 1. hatchling build hook", 1)[1].split("### What happens")[0]
+    for text in (section, hook):
+        recipe = text.index('requires = ["hatchling')
+        after = text[recipe:]
+        assert "--no-build-isolation" in after
+        assert "--find-links" in after
+        assert "idlgen @ file:///" in after
+        assert "include-tests = true" in after
+    assert "`include-tests` | `false`" in hook
 
 
 # --------------------------------------------------------------------------- the real thing
 
 
-def test_pip_wheel_of_the_example_contains_importable_bindings(tmp_path: Path) -> None:
-    """``pip wheel --no-build-isolation`` on examples/buildhook: real parser, generator, hook."""
-    project = copy_example(tmp_path)
-    done = subprocess.run(
+def pip_wheel(project: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    """``pip wheel --no-build-isolation -v`` of *project* (``-v`` shows the hook's output)."""
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -231,9 +318,9 @@ def test_pip_wheel_of_the_example_contains_importable_bindings(tmp_path: Path) -
             "--no-build-isolation",
             "--no-deps",
             "--no-index",
-            "-q",
+            "-v",
             "-w",
-            str(tmp_path / "dist"),
+            str(out),
             str(project),
         ],
         capture_output=True,
@@ -241,9 +328,24 @@ def test_pip_wheel_of_the_example_contains_importable_bindings(tmp_path: Path) -
         check=False,
         timeout=120,
     )
+
+
+def test_pip_wheel_of_the_example_contains_importable_bindings(tmp_path: Path) -> None:
+    """``pip wheel --no-build-isolation`` on examples/buildhook: real parser, generator, hook."""
+    project = copy_example(tmp_path)
+    # the suite is configured for `idlgen generate`, and the hook leaves it out of the wheel
+    set_pyproject(project, 'emit = ["stubs", "events"]', 'emit = ["stubs", "events", "tests"]')
+    done = pip_wheel(project, tmp_path / "dist")
     assert done.returncode == 0, done.stderr
+    output = done.stdout + done.stderr
+    assert "idlgen: generated 6 files from 1 IDL file\n" in output
+    assert (
+        "idlgen: the conformance suite (emit 'tests') is left out of the wheel; "
+        "set include-tests = true in [tool.hatch.build.hooks.idlgen] to ship it"
+    ) in output
     (wheel,) = (tmp_path / "dist").glob("greeter_demo-0.1.0-*.whl")
     names = zip_names(wheel)
+    assert not any(n.startswith("greeter_conformance/") or "conftest" in n for n in names)
     for name in (
         "greeter/__init__.py",
         "greeter/interfaces.py",
@@ -282,6 +384,21 @@ print(g.Greet("Ada"), g.Count, g.State.name, heard, greeter.IGreeter.IID)
         "['Ada']",
         "3b0c4f1e-6a52-4d0b-9a7e-2f51c7d80a12",
     ]
+
+
+def test_pip_wheel_with_an_idl_error_prints_diagnostics_not_a_traceback(tmp_path: Path) -> None:
+    project = copy_example(tmp_path)
+    idl = project / "idl" / "Greeter.idl"
+    idl.write_text(idl.read_text().replace("HRESULT Greet(", "HRESULT Greet(((", 1))
+    done = pip_wheel(project, tmp_path / "dist")
+    assert done.returncode != 0
+    output = done.stdout + done.stderr
+    assert re.search(
+        rf"{re.escape(str(idl))}:\d+:\d+: error: syntax error: unexpected '\(', expected '\)'",
+        output,
+    ), output
+    assert "idlgen: could not generate the bindings (1 error): the wheel was not built" in output
+    assert "Traceback" not in output and "IdlgenBuildError" not in output
 
 
 def test_idlgen_generate_without_arguments_in_the_example(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from idlgen import cli
+from idlgen.cli import common as cli
 from idlgen.cli import main
 from idlgen.frontend import BUILTIN_INCLUDE_DIR
 
@@ -40,6 +40,26 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
 
 
+@pytest.mark.parametrize("argv", [[], ["--traceback"]])
+def test_bare_idlgen_prints_the_usage_and_the_commands(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "usage: idlgen [-h] [--version] [--traceback] COMMAND [ARGS...]\n"
+        "\n"
+        "commands:\n"
+        "  check      check IDL files and report problems\n"
+        "  dump       print the declarations of an IDL file\n"
+        "  generate   generate Python packages from IDL files\n"
+        "\n"
+        "Run 'idlgen COMMAND --help' for a command's options.\n"
+    )
+    assert "args" not in captured.err  # argparse's internal name stays internal
+
+
 def test_help_and_version_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     assert "check" in capsys.readouterr().out
@@ -55,6 +75,43 @@ def test_missing_file_and_directory_are_errors(
     assert f"{missing}: error: cannot open '{missing}': no such file" in capsys.readouterr().err
     assert main(["check", str(tmp_path)]) == 1
     assert "is a directory" in capsys.readouterr().err
+
+
+SCENARIOS = """\
+[suite]
+idl = "Greeter.idl"
+format = 1
+
+[[scenario]]
+name = "count_starts_at_zero"
+rule = "A new greeter has greeted nobody"
+steps = [
+  { create = "Greeter", as = "g" },
+  { get = "$g.Cuont", expect = 0 },
+]
+"""
+
+
+def test_check_validates_the_scenario_file_next_to_the_idl(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    greeter = Path(__file__).parents[1] / "examples" / "buildhook" / "idl" / "Greeter.idl"
+    write(tmp_path, "Greeter.idl", greeter.read_text())
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "Greeter.idl"]) == 0  # no scenario file: nothing more to check
+    assert capsys.readouterr().err == ""
+    write(tmp_path, "Greeter.scenarios.toml", SCENARIOS)
+    assert main(["check", "Greeter.idl"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "Greeter.scenarios.toml:10:3: error: scenario 'count_starts_at_zero', step 2: "
+        "no interface has a member 'Cuont'; did you mean 'Count'?",
+        '      { get = "$g.Cuont", expect = 0 },',
+        "      ^",
+        "1 error generated.",
+    ]
+    write(tmp_path, "Greeter.scenarios.toml", SCENARIOS.replace("Cuont", "Count"))
+    assert main(["check", "Greeter.idl"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_internal_error_is_one_line(
@@ -96,7 +153,7 @@ def test_builtin_include_dir_is_complete() -> None:
 def test_a_flood_of_diagnostics_is_cut_short(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from idlgen.cli import MAX_PRINTED_DIAGNOSTICS
+    from idlgen.cli.common import MAX_PRINTED_DIAGNOSTICS
 
     idl = tmp_path / "many.idl"
     idl.write_text("".join(f"typedef UNKNOWN{i} T{i};\n" for i in range(300)))

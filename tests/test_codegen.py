@@ -1,4 +1,4 @@
-"""Tests of the generator (idlgen.codegen, idlgen.pyview, idlgen.format, templates/).
+"""Tests of the Python backend (idlgen.backends.python, idlgen.output.format, templates/).
 
 Golden files: ``tests/golden/msgrpriv/`` holds the package generated from
 ``examples/Msgrpriv.idl``.  After an intended change of the output, regenerate with
@@ -24,12 +24,24 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from _shared import write_tree
 
-from idlgen import __version__, codegen
+from idlgen import __version__
 from idlgen.api import parse
+from idlgen.backends import python as codegen
+from idlgen.backends.common.naming import NameSpace, is_identifier
+from idlgen.backends.common.templates import load_template
+from idlgen.backends.python.literals import (
+    clean_doc,
+    docstring,
+    escape_text,
+    hresult_value,
+    is_flag_enum,
+    py_literal,
+)
 from idlgen.diagnostics import CompileError, DiagnosticSink
-from idlgen.format import format_python
 from idlgen.frontend import Loader, Program
+from idlgen.frontend.resolve import Resolver
 from idlgen.model import (
     Attribute,
     BaseType,
@@ -46,17 +58,7 @@ from idlgen.model import (
     Param,
     PointerType,
 )
-from idlgen.pyview import (
-    NameSpace,
-    clean_doc,
-    docstring,
-    escape_text,
-    hresult_value,
-    is_flag_enum,
-    is_identifier,
-    py_literal,
-)
-from idlgen.resolve import Resolver
+from idlgen.output.format import format_python
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "Msgrpriv.idl"
@@ -440,10 +442,10 @@ def test_bad_package_name_and_unknown_target() -> None:
 
 
 def test_template_loader() -> None:
-    text = codegen._load_template("interfaces.py.jinja")
+    text = load_template("interfaces.py.jinja")
     assert text is not None and "class {{ c.name }}" in text
-    assert codegen._load_template("../pyproject.toml") is None
-    assert codegen._load_template("no-such.jinja") is None
+    assert load_template("../pyproject.toml") is None
+    assert load_template("no-such.jinja") is None
 
 
 def test_register_emitter() -> None:
@@ -520,7 +522,7 @@ def test_output_is_black_clean(example: dict[str, str]) -> None:
 _HASH_SCRIPT = """
 import hashlib, json, sys
 from idlgen.api import parse
-from idlgen.codegen import render_package
+from idlgen.backends.python import render_package
 out = render_package(parse(sys.argv[1]))
 print(json.dumps({k: hashlib.sha256(v.encode()).hexdigest() for k, v in out.items()}))
 """
@@ -548,12 +550,7 @@ def test_deterministic_across_hash_seeds(example: dict[str, str]) -> None:
 
 @pytest.fixture(scope="module")
 def example_dir(tmp_path_factory: pytest.TempPathFactory, example: dict[str, str]) -> Path:
-    root = tmp_path_factory.mktemp("generated")
-    for rel, text in example.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
+    return write_tree(tmp_path_factory.mktemp("generated"), example)
 
 
 def test_generated_package_passes_mypy_strict(example_dir: Path, tmp_path: Path) -> None:
@@ -649,12 +646,7 @@ def _session_class(msgr: ModuleType) -> type[Any]:
 
 
 def test_implementation_is_checked_and_dispatches(msgr: ModuleType) -> None:
-    from idlgen.runtime import (
-        DISPATCH_METHOD,
-        DISPATCH_PROPERTYGET,
-        DISPATCH_PROPERTYPUT,
-        COMError,
-    )
+    from idlgen.runtime import DISPATCH_METHOD, DISPATCH_PROPERTYGET, DISPATCH_PROPERTYPUT, COMError
 
     class Incomplete(msgr.MsgrSession):  # type: ignore[misc,name-defined]
         def Invite(self, pUser: Any, bstrAppData: str) -> None: ...
@@ -721,7 +713,11 @@ def test_with_imports_references_the_imported_packages() -> None:
     plain = codegen.render_package(program)
     src = plain["t/interfaces.py"]
     assert "class IUsesImports(IUnknown):" in src
-    assert signature(src, "Save") == "Save(self, stream: IUnknown) -> object"
+    # without the imported packages, the struct of an import is copied into this one
+    assert signature(src, "Save") == "Save(self, stream: IUnknown) -> STATSTG"
+    assert "class STATSTG:" in plain["t/structs.py"]
+    assert "Copied from objidl.idl, an imported file." in plain["t/structs.py"]
+    assert "from .structs import STATSTG" in src
     both = codegen.render_package(program, with_imports=True)
     assert {"t", "objidl", "unknwn", "wtypes"} <= {path.split("/")[0] for path in both}
     src = both["t/interfaces.py"]
@@ -730,6 +726,7 @@ def test_with_imports_references_the_imported_packages() -> None:
     assert signature(src, "Save") == "Save(self, stream: IStream) -> STATSTG"
     assert "    from objidl.interfaces import IStream" in src  # for type checking only
     assert "    from objidl.structs import STATSTG" in src
+    assert "t/structs.py" not in both  # nothing copied: the imported package has it
     assert not any(p.startswith("unknwn/") and "class IUnknown" in t for p, t in both.items())
     for path, code in both.items():
         if path.endswith(".py"):

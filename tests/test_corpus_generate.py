@@ -19,7 +19,7 @@ import pytest
 from _shared import CORPUS
 from widl_facts import check_corpus_file, classic_ok
 
-from idlgen import codegen
+from idlgen.backends.python import render as codegen
 
 MANIFEST = CORPUS / "MANIFEST.tsv"
 

@@ -73,6 +73,11 @@ EXPECTED_FIRST_LINE = {
         1,
         "division_by_zero.idl:2:24: error: division by zero in constant",
     ),
+    "missing_semicolon_after_method": (
+        1,
+        "missing_semicolon_after_method.idl:6:72: error: syntax error: expected ';' after the "
+        "method declaration",
+    ),
     "coclass_unknown_interface": (
         0,
         "coclass_unknown_interface.idl:9:29: warning: interface 'IFoo' of coclass 'Foo' "

@@ -239,7 +239,8 @@ def compare_file(
     rel: str, facts: HeaderFacts, program: Any
 ) -> tuple[Counter[str], list[Difference]]:
     """Compare one file; returns the facts compared per category and the differences."""
-    from idlgen.dump import defined_declarations, dump_json
+    from idlgen.backends.common.idl import defined_declarations
+    from idlgen.backends.dump import dump_json
     from idlgen.model import Interface
 
     f = program.files[0]

@@ -7,7 +7,7 @@ from pathlib import Path
 import black
 import pytest
 
-from idlgen import format as fmt
+from idlgen.output import format as fmt
 
 UGLY = "x = {  'a':1,\n'b' :2 }\n"
 PRETTY = 'x = {"a": 1, "b": 2}\n'

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from idlgen import output
 from idlgen.output import MARKER, OutputError, has_marker, path_problem, write_output
+from idlgen.output import write as output
 
 HEADER = f"# {MARKER} 0.1.0 from demo.idl. Do not edit.\n"
 
@@ -277,6 +277,21 @@ def test_obsolete_by_source_name_only_for_our_sources_and_not_deep(tmp_path: Pat
     report = write_output(FILES, out, sources=["idl/demo.idl"])
     assert report.removed == ["demo_conformance/test_demo.py"]
     assert theirs.exists() and deep.exists() and not ours.exists()
+
+
+def test_an_obsolete_generated_readme_is_removed_too(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    suite = {
+        "demo_conformance/__init__.py": gen(""),
+        "demo_conformance/README.md": f"<!-- {MARKER} 0.1.0 from demo.idl. Do not edit. -->\n",
+    }
+    write_output({**FILES, **suite}, out, sources=["demo.idl"])
+    (out / "demo_conformance" / "NOTES.md").write_text("# mine, no marker\n")
+    check = write_output(FILES, out, check=True, sources=["demo.idl"])
+    assert check.obsolete == sorted(suite)
+    report = write_output(FILES, out, sources=["demo.idl"])
+    assert report.removed == sorted(suite)
+    assert [p.name for p in (out / "demo_conformance").iterdir()] == ["NOTES.md"]
 
 
 def test_interrupt_midway_also_restores_previous_output(

@@ -10,6 +10,8 @@ import pytest
 from idlgen.api import check
 from idlgen.diagnostics import Diagnostic, DiagnosticSink
 from idlgen.frontend import Program
+from idlgen.frontend.parser import parse_text
+from idlgen.frontend.preprocess import preprocess
 from idlgen.model import (
     ArrayType,
     BaseType,
@@ -44,8 +46,6 @@ from idlgen.model import (
     Union,
     Variable,
 )
-from idlgen.parser import parse_text
-from idlgen.preprocess import preprocess
 
 
 def parse(text: str) -> IdlFile:
@@ -353,6 +353,27 @@ def test_winrt_constructs() -> None:
         ("const long X = 1 +;", (1, 19), "syntax error: unexpected ';', expected an expression"),
         ("HRESULT F([in] long a b);", (1, 23), "syntax error: unexpected 'b', expected ')'"),
         ("interface I @", (1, 13), "syntax error: unexpected character '@'"),
+        # a missing `;` before the next method's attributes: said where it is missing
+        (
+            "interface I : IUnknown { HRESULT F()\n  [propget, id(2)] HRESULT G(); }",
+            (1, 37),
+            "syntax error: expected ';' after the method declaration",
+        ),
+        (
+            "interface I : IUnknown { HRESULT F([in] long a) /* c */\n  [id(2)] HRESULT G(); }",
+            (1, 48),
+            "syntax error: expected ';' after the method declaration",
+        ),
+        (
+            "dispinterface D { properties: methods: [id(1)] void F()\n  [id(2)] void G(); };",
+            (1, 56),
+            "syntax error: expected ';' after the method declaration",
+        ),
+        (
+            "interface I : IUnknown { HRESULT F()\n  HRESULT G(); }",
+            (1, 37),
+            "syntax error: expected ';' after the method declaration",
+        ),
     ],
 )
 def test_syntax_errors_are_diagnostics(text: str, where: tuple[int, int], message: str) -> None:
@@ -375,6 +396,24 @@ def test_every_recoverable_syntax_error_is_reported() -> None:
     )
     assert f.declarations == []  # nothing half-parsed reaches the resolver
     assert [(d.span.line, d.span.column) for d in sink.diagnostics] == [(2, 25), (4, 10), (6, 25)]
+
+
+def test_a_missing_semicolon_after_a_method_is_repaired() -> None:
+    sink = DiagnosticSink()
+    parse_text(
+        "interface I : IUnknown {\n"
+        "  [id(1)] HRESULT F([in] BSTR s)\n"
+        "  [propget, id(2)] HRESULT G([out, retval] long *n);\n"
+        "  [id(3)] HRESULT H(long a b);\n"
+        "}\n",
+        "t.idl",
+        sink,
+    )
+    # one error for the `;`, and the parse goes on from the next method's attributes
+    assert [(d.span.line, d.span.column, d.message) for d in sink.diagnostics] == [
+        (2, 33, "syntax error: expected ';' after the method declaration"),
+        (4, 28, "syntax error: unexpected 'b', expected ')'"),
+    ]
 
 
 def test_error_positions_map_through_includes(tmp_path: Path) -> None:

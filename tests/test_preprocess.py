@@ -1,4 +1,4 @@
-"""Tests for the C preprocessor stage (idlgen.preprocess)."""
+"""Tests for the C preprocessor stage (idlgen.frontend.preprocess)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from idlgen.diagnostics import DiagnosticSink
-from idlgen.preprocess import preprocess
+from idlgen.frontend.preprocess import preprocess
 
 SHARED = Path(__file__).parents[1].parent / "shared"
 CORPUS = SHARED / "corpus" / "mingw-w64"
@@ -274,7 +274,7 @@ WIDL = SHARED / "tools" / "widl"
 def test_tokens_equal_widl_preprocessor_on_a_corpus_sample() -> None:
     import subprocess
 
-    from idlgen.preprocess import _tokenize
+    from idlgen.frontend.pptokens import tokenize as _tokenize
 
     builtin = str(Path(__file__).parents[1] / "idlgen" / "include")
     files = _classic_ok_files()[::12]

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from idlgen import frontend
 from idlgen.diagnostics import DiagnosticSink, Span
+from idlgen.frontend import loader as frontend
+from idlgen.frontend.evaluate import evaluate_expression
+from idlgen.frontend.resolve import Resolver
 from idlgen.model import (
     Attribute,
     BaseType,
@@ -34,7 +36,6 @@ from idlgen.model import (
     Typedef,
     UnaryExpr,
 )
-from idlgen.resolve import Resolver, evaluate_expression
 
 
 def at(line: int, col: int = 1, file: str = "t.idl") -> Span:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from idlgen import scenarios as sc
+from idlgen.conformance import scenarios as sc
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "Msgrpriv.scenarios.toml"
 

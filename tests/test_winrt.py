@@ -1,6 +1,6 @@
 """The Windows Runtime dialect: signatures and IIDs, namespaces, the 95 winrt corpus files.
 
-- :mod:`idlgen.winrt` computes the IIDs of parameterised instantiations; the expected
+- :mod:`idlgen.frontend.winrt` computes the IIDs of parameterised instantiations; the expected
   values are those widl writes into the headers of the corpus (and Windows uses).
 - Names resolve through nested namespaces and imports.
 - Every winrt corpus file passes ``idlgen check`` (as ``-D BOOL=WINBOOL -I include -I crt``).
@@ -21,10 +21,10 @@ import pytest
 from _shared import CORPUS, WIDL
 from widl_winrt_facts import WinrtHeaderFacts, run_many
 
-from idlgen import api, winrt
+from idlgen import api
+from idlgen.backends.common.idl import defined_declarations
 from idlgen.cli import main
-from idlgen.dump import defined_declarations
-from idlgen.frontend import Program
+from idlgen.frontend import Program, winrt
 from idlgen.model import (
     BaseType,
     CoClassMember,

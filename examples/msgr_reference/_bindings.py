@@ -23,10 +23,9 @@ CACHE = HERE / "generated"
 
 def _generate_stubs() -> ModuleType:
     """Generate ``msgrpriv`` from the example IDL into :data:`CACHE` and import it."""
-    from idlgen import api, codegen
+    from idlgen import api
 
-    program = api.parse([str(IDL)])
-    for relative, text in codegen.render_package(program, package="msgrpriv").items():
+    for relative, text in api.render([str(IDL)], package="msgrpriv").items():
         target = CACHE / relative
         if not target.is_file() or target.read_text(encoding="utf-8") != text:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from idlgen.diagnostics import Span
+from idlgen.frontend.evaluate import ValueLookup, evaluate_expression
 from idlgen.model import (
     ArrayType,
     BaseType,
@@ -49,7 +50,6 @@ from idlgen.model import (
     TypeRef,
     Union,
 )
-from idlgen.resolve import ValueLookup, evaluate_expression
 
 POINTER_SIZE = 8
 

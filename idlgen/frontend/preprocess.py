@@ -49,7 +49,26 @@ from dataclasses import dataclass, field
 from itertools import repeat
 
 from idlgen.diagnostics import DiagnosticSink, Span
-from idlgen.model import C_BINARY_PRECEDENCE
+from idlgen.frontend.ppexpr import MAX_NESTING, ExprError, ExprParser
+from idlgen.frontend.pptokens import (
+    CODE_THEN_COMMENT_RE,
+    DIRECTIVE_NAME_RE,
+    DIRECTIVE_RE,
+    IDENT_RE,
+    MACRO_DEF_RE,
+    TOK_ID,
+    TOK_NUM,
+    TOK_STR,
+    UNTERMINATED_RE,
+    Macro,
+    Tok,
+    decode,
+    hit_regex_cache,
+    join,
+    outside_literal,
+    read_file,
+    tokenize,
+)
 
 __all__ = [
     "PREDEFINED_MACROS",
@@ -67,7 +86,6 @@ PREDEFINED_MACROS: dict[str, str] = {
 
 MAX_INCLUDE_DEPTH = 200
 MAX_EXPANSION_STEPS = 50_000
-MAX_NESTING = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,328 +136,6 @@ class PreprocessedSource:
         return self.path, max(line, 1), column
 
 
-# ---------------------------------------------------------------- lexing
-
-# A run of code (string and char literals included, so that comment markers
-# inside them are left alone) followed by at most one comment.
-_CODE_THEN_COMMENT_RE = re.compile(
-    r'((?:[^"\'/]+|"(?:[^"\\\n]|\\.)*"?|\'(?:[^\'\\\n]|\\.)*\'?|/(?![*/]))*)'
-    r"(/\*.*?(?:\*/|\Z)|//[^\n]*)?",
-    re.S,
-)
-# A line whose string or char literal is not closed; group 1 is the opening quote.
-_UNTERMINATED_RE = re.compile(
-    r"^[^\"'\n]*+(?:(?:\"(?:[^\"\\\n]++|\\.)*+\"|'(?:[^'\\\n]++|\\.)*+')[^\"'\n]*+)*+([\"'])",
-    re.M,
-)
-_DIRECTIVE_RE = re.compile(r"^[ \t\f\v\r]*#[^\n]*", re.M)
-_IDENT_RE = re.compile(r"[A-Za-z_$][\w$]*")
-_DIRECTIVE_NAME_RE = re.compile(r"[ \t\f\v\r]*#[ \t\f\v\r]*([A-Za-z_]\w*)?")
-_TOKEN_RE = re.compile(
-    r"(?P<ws>[ \t\f\v\r\n]+)"
-    r'|(?P<str>(?:u8|[uUL])?"(?:[^"\\\n]|\\.)*"?)'
-    r"|(?P<chr>(?:u8|[uUL])?'(?:[^'\\\n]|\\.)*'?)"
-    r"|(?P<id>[A-Za-z_$][\w$]*)"
-    r"|(?P<num>\.?\d(?:[eEpP][+-]|[\w.])*)"
-    r"|(?P<punct>\.\.\.|<<=|>>=|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||##|[-+*/%&|^]=|.)",
-    re.S,
-)
-_MACRO_DEF_RE = re.compile(r"([A-Za-z_$][\w$]*)(\()?")
-
-_ID, _NUM, _STR, _CHR, _PUNCT = range(5)
-_KINDS = {"id": _ID, "num": _NUM, "str": _STR, "chr": _CHR, "punct": _PUNCT}
-_EMPTY: frozenset[str] = frozenset()
-
-
-class _Tok:
-    """A preprocessing token.
-
-    ``row``/``col`` locate a token read from the source (row: line index in the
-    block being expanded; -1 for tokens made by the preprocessor); ``fixed`` marks
-    tokens produced by a macro, positioned at the macro name that produced them.
-    """
-
-    __slots__ = ("col", "fixed", "hide", "kind", "row", "text", "ws")
-
-    def __init__(
-        self,
-        text: str,
-        kind: int,
-        ws: bool,
-        hide: frozenset[str] = _EMPTY,
-        row: int = -1,
-        col: int = 0,
-        fixed: bool = False,
-    ) -> None:
-        self.text = text
-        self.kind = kind
-        self.ws = ws
-        self.hide = hide
-        self.row = row
-        self.col = col
-        self.fixed = fixed
-
-    def copy(self, ws: bool | None = None, hide: frozenset[str] | None = None) -> _Tok:
-        return _Tok(
-            self.text,
-            self.kind,
-            self.ws if ws is None else ws,
-            self.hide if hide is None else hide,
-            self.row,
-            self.col,
-            self.fixed,
-        )
-
-
-def _tokenize(text: str, start: int = 0, end: int | None = None, row: int = -1) -> list[_Tok]:
-    out: list[_Tok] = []
-    ws = False
-    stop = len(text) if end is None else end
-    for m in _TOKEN_RE.finditer(text, start, stop):
-        kind = m.lastgroup
-        if kind == "ws":
-            ws = True
-            continue
-        out.append(_Tok(m.group(), _KINDS[kind or "punct"], ws, _EMPTY, row, m.start()))
-        ws = False
-    return out
-
-
-def _outside_literal(text: str, pos: int) -> bool:
-    """True when *pos* is not inside a string or char literal of its line."""
-    line_start = text.rfind("\n", 0, pos) + 1
-    if '"' not in text[line_start:pos] and "'" not in text[line_start:pos]:
-        return True
-    for m in _TOKEN_RE.finditer(text, line_start, pos + 1):
-        if m.start() <= pos < m.end():
-            return m.lastgroup not in ("str", "chr")
-    return True
-
-
-def _join(tokens: Sequence[_Tok]) -> str:
-    parts: list[str] = []
-    for i, t in enumerate(tokens):
-        if i and t.ws:
-            parts.append(" ")
-        parts.append(t.text)
-    return "".join(parts)
-
-
-@dataclass(slots=True)
-class _Macro:
-    name: str
-    body: list[_Tok] | None  # None until first use: tokenised lazily from body_text
-    params: list[str] | None = None  # None: object-like
-    variadic: bool = False
-    builtin: str = ""
-    body_text: str = ""
-
-    def tokens(self) -> list[_Tok]:
-        """The replacement list (tokenised on first use; most macros are never used)."""
-        if self.body is None:
-            body = _tokenize(self.body_text)
-            if body:
-                body[0] = body[0].copy(ws=False)
-            self.body = body
-        return self.body
-
-
-def _decode(data: bytes) -> tuple[str, int | None]:
-    """Decode UTF-8 (BOM stripped); returns text and the offset of the first bad byte."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError as e:
-        return data.decode("utf-8", errors="replace"), e.start
-
-
-_read_cache: dict[str, tuple[int, int, bytes]] = {}
-# Regexes finding the macro names of one text block, keyed by those names (shared by all runs).
-_hit_regex_cache: dict[frozenset[str], re.Pattern[str]] = {}
-
-
-def _read_file(path: str) -> bytes | None:
-    try:
-        st = os.stat(path)
-        cached = _read_cache.get(path)
-        if cached is not None and cached[0] == st.st_mtime_ns and cached[1] == st.st_size:
-            return cached[2]
-        if not os.path.isfile(path):
-            return None
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError:
-        return None
-    _read_cache[path] = (st.st_mtime_ns, st.st_size, data)
-    return data
-
-
-# ---------------------------------------------------------------- #if expressions
-
-
-class _ExprError(Exception):
-    pass
-
-
-def _parse_int(text: str) -> int:
-    t = text.rstrip("uUlL")
-    try:
-        if t[:2] in ("0x", "0X"):
-            return int(t[2:], 16)
-        if t[:2] in ("0b", "0B"):
-            return int(t[2:], 2)
-        if len(t) > 1 and t[0] == "0":
-            return int(t, 8)
-        return int(t, 10)
-    except ValueError:
-        raise _ExprError(f"invalid integer constant '{text}' in #if") from None
-
-
-_ESCAPES = {
-    "n": 10,
-    "t": 9,
-    "r": 13,
-    "0": 0,
-    "a": 7,
-    "b": 8,
-    "f": 12,
-    "v": 11,
-    "\\": 92,
-    "'": 39,
-    '"': 34,
-    "?": 63,
-}
-
-
-def _char_value(text: str) -> int:
-    body = text[text.index("'") + 1 :]
-    if not body.endswith("'") or len(body) < 2:
-        raise _ExprError("missing terminating ' character")
-    body = body[:-1]
-    if body.startswith("\\"):
-        esc = body[1:]
-        if esc[:1] in ("x", "X"):
-            return int(esc[1:] or "0", 16)
-        if esc[:1].isdigit():
-            return int(esc, 8)
-        return _ESCAPES.get(esc[:1], ord(esc[:1] or "\0"))
-    return ord(body[0]) if body else 0
-
-
-class _ExprParser:
-    def __init__(self, tokens: list[_Tok]) -> None:
-        self.tokens = tokens
-        self.pos = 0
-        self.depth = 0
-
-    def peek(self) -> str | None:
-        return self.tokens[self.pos].text if self.pos < len(self.tokens) else None
-
-    def parse(self) -> int:
-        if not self.tokens:
-            raise _ExprError("#if with no expression")
-        value = self.ternary()
-        if self.pos < len(self.tokens):
-            raise _ExprError(f"missing binary operator before token '{self.tokens[self.pos].text}'")
-        return value
-
-    def ternary(self) -> int:
-        self.depth += 1
-        if self.depth > MAX_NESTING:
-            raise _ExprError("#if expression nested too deeply")
-        cond = self.binary(1)
-        if self.peek() == "?":
-            self.pos += 1
-            a = self.ternary()
-            if self.peek() != ":":
-                raise _ExprError("'?' without following ':' in #if")
-            self.pos += 1
-            b = self.ternary()
-            cond = a if cond else b
-        self.depth -= 1
-        return cond
-
-    def binary(self, min_prec: int) -> int:
-        left = self.unary()
-        while True:
-            op = self.peek()
-            prec = C_BINARY_PRECEDENCE.get(op or "")
-            if op is None or prec is None or prec < min_prec:
-                return left
-            self.pos += 1
-            right = self.binary(prec + 1)
-            left = _apply(op, left, right)
-
-    def unary(self) -> int:
-        tok = self.peek()
-        if tok in ("!", "-", "+", "~"):
-            self.pos += 1
-            self.depth += 1
-            if self.depth > MAX_NESTING:
-                raise _ExprError("#if expression nested too deeply")
-            v = self.unary()
-            self.depth -= 1
-            if tok == "!":
-                return int(not v)
-            if tok == "-":
-                return -v
-            if tok == "~":
-                return ~v
-            return v
-        return self.primary()
-
-    def primary(self) -> int:
-        if self.pos >= len(self.tokens):
-            raise _ExprError("#if expression ends unexpectedly")
-        t = self.tokens[self.pos]
-        self.pos += 1
-        if t.text == "(":
-            v = self.ternary()
-            if self.peek() != ")":
-                raise _ExprError("missing ')' in #if expression")
-            self.pos += 1
-            return v
-        if t.kind == _NUM:
-            return _parse_int(t.text)
-        if t.kind == _CHR:
-            return _char_value(t.text)
-        if t.kind == _ID:
-            return 0
-        raise _ExprError(f"token '{t.text}' is not valid in #if expressions")
-
-
-def _apply(op: str, a: int, b: int) -> int:
-    if op == "||":
-        return int(bool(a) or bool(b))
-    if op == "&&":
-        return int(bool(a) and bool(b))
-    if op in ("/", "%"):
-        if b == 0:
-            raise _ExprError("division by zero in #if")
-        q = abs(a) // abs(b) * (1 if (a >= 0) == (b >= 0) else -1)
-        return q if op == "/" else a - q * b
-    if op == "<<":
-        return a << min(b, 128) if b >= 0 else a >> -b
-    if op == ">>":
-        return a >> b if b >= 0 else a << min(-b, 128)
-    ops: dict[str, Callable[[int, int], int]] = {
-        "|": lambda x, y: x | y,
-        "^": lambda x, y: x ^ y,
-        "&": lambda x, y: x & y,
-        "==": lambda x, y: int(x == y),
-        "!=": lambda x, y: int(x != y),
-        "<": lambda x, y: int(x < y),
-        ">": lambda x, y: int(x > y),
-        "<=": lambda x, y: int(x <= y),
-        ">=": lambda x, y: int(x >= y),
-        "+": lambda x, y: x + y,
-        "-": lambda x, y: x - y,
-        "*": lambda x, y: x * y,
-    }
-    return ops[op](a, b)
-
-
 # ---------------------------------------------------------------- the preprocessor
 
 
@@ -461,7 +157,7 @@ class _Preprocessor:
         self.main_path = main_path
         self.include_dirs = list(include_dirs)
         self.sink = sink
-        self.macros: dict[str, _Macro] = {}
+        self.macros: dict[str, Macro] = {}
         self.chunks: list[str] = []
         self.origins: list[tuple[str, int]] = []
         self.column_maps: dict[int, list[_Segment]] = {}
@@ -478,22 +174,22 @@ class _Preprocessor:
         # (file, first physical line) of a spliced text line -> (logical column, physical line)
         self.splices: dict[tuple[str, int], list[tuple[int, int]]] = {}
         now = time.gmtime()
-        self.macros["__FILE__"] = _Macro("__FILE__", [], builtin="file")
-        self.macros["__LINE__"] = _Macro("__LINE__", [], builtin="line")
-        self.macros["__DATE__"] = _Macro(
-            "__DATE__", [_Tok(time.strftime('"%b %e %Y"', now), _STR, False)]
+        self.macros["__FILE__"] = Macro("__FILE__", [], builtin="file")
+        self.macros["__LINE__"] = Macro("__LINE__", [], builtin="line")
+        self.macros["__DATE__"] = Macro(
+            "__DATE__", [Tok(time.strftime('"%b %e %Y"', now), TOK_STR, False)]
         )
-        self.macros["__TIME__"] = _Macro(
-            "__TIME__", [_Tok(time.strftime('"%H:%M:%S"', now), _STR, False)]
+        self.macros["__TIME__"] = Macro(
+            "__TIME__", [Tok(time.strftime('"%H:%M:%S"', now), TOK_STR, False)]
         )
 
     # ---- definitions
 
     def define_text(self, name: str, value: str) -> None:
-        self.macros[name] = _Macro(name, None, body_text=value)
+        self.macros[name] = Macro(name, None, body_text=value)
 
     def parse_define(self, rest: str, span: Span) -> None:
-        m = _MACRO_DEF_RE.match(rest)
+        m = MACRO_DEF_RE.match(rest)
         if m is None:
             self.sink.error(span, "macro names must be identifiers")
             return
@@ -504,7 +200,7 @@ class _Preprocessor:
         if m.group(2) is None:
             if rest[m.end() : m.end() + 1] not in ("", " ", "\t", "\f", "\v", "\r"):
                 self.sink.warning(span, f"missing whitespace after the macro name '{name}'")
-            self.macros[name] = _Macro(name, None, body_text=rest[m.end() :])
+            self.macros[name] = Macro(name, None, body_text=rest[m.end() :])
             return
         close = rest.find(")", m.end())
         if close < 0:
@@ -519,31 +215,31 @@ class _Preprocessor:
             if p == "...":
                 variadic = True
                 params.append("__VA_ARGS__")
-            elif p.endswith("...") and _IDENT_RE.fullmatch(p[:-3].strip()):
+            elif p.endswith("...") and IDENT_RE.fullmatch(p[:-3].strip()):
                 variadic = True
                 params.append(p[:-3].strip())
-            elif _IDENT_RE.fullmatch(p):
+            elif IDENT_RE.fullmatch(p):
                 params.append(p)
             else:
                 self.sink.error(
                     span, f"invalid parameter '{p}' in the definition of macro '{name}'"
                 )
                 return
-        self.macros[name] = _Macro(name, None, params, variadic, body_text=rest[close + 1 :])
+        self.macros[name] = Macro(name, None, params, variadic, body_text=rest[close + 1 :])
 
     # ---- expansion
 
     def expand(
         self,
-        tokens: deque[_Tok],
-        more: Callable[[], list[_Tok] | None] | None,
+        tokens: deque[Tok],
+        more: Callable[[], list[Tok] | None] | None,
         span: Span,
         level: int = 0,
-    ) -> list[_Tok]:
+    ) -> list[Tok]:
         """Expand macros in *tokens*; *more* supplies further source tokens on demand."""
         if level > MAX_NESTING:
             raise _ExpansionLimit("macro arguments nested too deeply")
-        out: list[_Tok] = []
+        out: list[Tok] = []
         macros = self.macros
         while tokens:
             t = tokens.popleft()
@@ -557,7 +253,7 @@ class _Preprocessor:
                 elif tokens:
                     out.append(tokens.popleft())
                 continue
-            mac = macros.get(t.text) if t.kind == _ID else None
+            mac = macros.get(t.text) if t.kind == TOK_ID else None
             if mac is None or t.text in t.hide:
                 out.append(t)
                 continue
@@ -567,9 +263,9 @@ class _Preprocessor:
             if mac.builtin:
                 text = f'"{self.line_file}"' if mac.builtin == "file" else str(self.cur_line)
                 out.append(
-                    _Tok(
+                    Tok(
                         text.replace("\\", "\\\\") if mac.builtin == "file" else text,
-                        _STR if mac.builtin == "file" else _NUM,
+                        TOK_STR if mac.builtin == "file" else TOK_NUM,
                         t.ws,
                     )
                 )
@@ -602,14 +298,14 @@ class _Preprocessor:
         return out
 
     @staticmethod
-    def _place(repl: list[_Tok], name: _Tok) -> None:
+    def _place(repl: list[Tok], name: Tok) -> None:
         """Position the tokens a macro made at the macro name that made them."""
         for x in repl:
             if x.row < 0:
                 x.row, x.col, x.fixed = name.row, name.col, True
 
     @staticmethod
-    def _refill(tokens: deque[_Tok], more: Callable[[], list[_Tok] | None]) -> bool:
+    def _refill(tokens: deque[Tok], more: Callable[[], list[Tok] | None]) -> bool:
         while True:
             extra = more()
             if extra is None:
@@ -620,13 +316,13 @@ class _Preprocessor:
 
     def collect_args(
         self,
-        tokens: deque[_Tok],
-        more: Callable[[], list[_Tok] | None] | None,
-        mac: _Macro,
+        tokens: deque[Tok],
+        more: Callable[[], list[Tok] | None] | None,
+        mac: Macro,
         span: Span,
-    ) -> tuple[list[list[_Tok]], _Tok | None]:
+    ) -> tuple[list[list[Tok]], Tok | None]:
         tokens.popleft()  # '('
-        args: list[list[_Tok]] = [[]]
+        args: list[list[Tok]] = [[]]
         depth = 0
         assert mac.params is not None
         nparams = len(mac.params)
@@ -658,21 +354,21 @@ class _Preprocessor:
         return args, t
 
     def substitute(
-        self, mac: _Macro, args: list[list[_Tok]], hide: frozenset[str], span: Span, level: int
-    ) -> list[_Tok]:
+        self, mac: Macro, args: list[list[Tok]], hide: frozenset[str], span: Span, level: int
+    ) -> list[Tok]:
         params = mac.params or []
         index = {p: i for i, p in enumerate(params)}
         body = mac.tokens()
-        out: list[_Tok] = []
-        expanded: dict[int, list[_Tok]] = {}
+        out: list[Tok] = []
+        expanded: dict[int, list[Tok]] = {}
         i = 0
         n = len(body)
         while i < n:
             t = body[i]
             if t.text == "#" and mac.params is not None and i + 1 < n and body[i + 1].text in index:
                 arg = args[index[body[i + 1].text]]
-                s = _join(arg).replace("\\", "\\\\").replace('"', '\\"')
-                out.append(_Tok(f'"{s}"', _STR, t.ws))
+                s = join(arg).replace("\\", "\\\\").replace('"', '\\"')
+                out.append(Tok(f'"{s}"', TOK_STR, t.ws))
                 i += 2
                 continue
             if t.text == "##" and out and i + 1 < n:
@@ -682,7 +378,7 @@ class _Preprocessor:
                 if not rhs:
                     continue
                 left = out.pop()
-                pasted = _tokenize(left.text + rhs[0].text)
+                pasted = tokenize(left.text + rhs[0].text)
                 if len(pasted) != 1:
                     self.sink.error(
                         span,
@@ -692,7 +388,7 @@ class _Preprocessor:
                     out.append(p.copy(ws=left.ws if k == 0 else p.ws))
                 out.extend(rhs[1:])
                 continue
-            if t.kind == _ID and t.text in index:
+            if t.kind == TOK_ID and t.text in index:
                 k = index[t.text]
                 if i + 1 < n and body[i + 1].text == "##":
                     arg_toks = list(args[k])
@@ -724,12 +420,12 @@ class _Preprocessor:
 
     def process_file(self, path: str, text: str | None, span: Span | None) -> None:
         if text is None:
-            data = _read_file(path)
+            data = read_file(path)
             if data is None:
                 where = span or Span(path, 0, 0)
                 self.sink.error(where, f"cannot open file '{path}'")
                 return
-            text, bad = _decode(data)
+            text, bad = decode(data)
             if bad is not None:
                 line = data.count(b"\n", 0, bad) + 1
                 col = bad - (data.rfind(b"\n", 0, bad) + 1) + 1
@@ -774,7 +470,7 @@ class _Preprocessor:
                 return code + " " * len(s)
             return code + "\n" * k + " " * (len(s) - s.rfind("\n") - 1)
 
-        return _CODE_THEN_COMMENT_RE.sub(repl, text)
+        return CODE_THEN_COMMENT_RE.sub(repl, text)
 
     def apply_splices(self) -> None:
         """Re-map columns of output lines that came from backslash-continued lines."""
@@ -847,7 +543,7 @@ class _Preprocessor:
         active = True
         pos = 0
         line_no = 1
-        for dm in _DIRECTIVE_RE.finditer(text):
+        for dm in DIRECTIVE_RE.finditer(text):
             s = dm.start()
             if s > pos:
                 nlines = text.count("\n", pos, s)
@@ -876,15 +572,15 @@ class _Preprocessor:
         l2p: list[int] | None,
     ) -> None:
         macros = self.macros
-        bad = _UNTERMINATED_RE.search(text, start, end)
+        bad = UNTERMINATED_RE.search(text, start, end)
         while bad is not None:
             q = bad.start(1)
             row = text.count("\n", start, q)
             col = q - (text.rfind("\n", 0, q) + 1) + 1
             line = (l2p[line_no + row] if l2p is not None else line_no + row) + self.line_delta
             self.sink.error(Span(path, line, col), f"missing terminating {text[q]} character")
-            bad = _UNTERMINATED_RE.search(text, text.find("\n", q) + 1, end)
-        idents = set(_IDENT_RE.findall(text, start, end))
+            bad = UNTERMINATED_RE.search(text, text.find("\n", q) + 1, end)
+        idents = set(IDENT_RE.findall(text, start, end))
         hits = idents.intersection(macros)
         if not hits:
             self.chunks.append(text[start:end])
@@ -908,13 +604,13 @@ class _Preprocessor:
         self, path: str, block: str, line_no: int, hits: set[str], l2p: list[int] | None
     ) -> None:
         key = frozenset(hits)
-        rx = _hit_regex_cache.get(key)
+        rx = hit_regex_cache.get(key)
         if rx is None:
             names = "|".join(re.escape(h) for h in sorted(hits, key=len, reverse=True))
             rx = re.compile(r"\b(?:" + names + r")\b")
-            if len(_hit_regex_cache) > 1024:
-                _hit_regex_cache.clear()
-            _hit_regex_cache[key] = rx
+            if len(hit_regex_cache) > 1024:
+                hit_regex_cache.clear()
+            hit_regex_cache[key] = rx
         lines = block.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
@@ -933,7 +629,7 @@ class _Preprocessor:
             return (l2p[line_no + idx] if l2p is not None else line_no + idx) + delta
 
         hit_positions = [
-            p for p in (m.start() for m in rx.finditer(block)) if _outside_literal(block, p)
+            p for p in (m.start() for m in rx.finditer(block)) if outside_literal(block, p)
         ]
         hp = 0
         while i < nl:
@@ -962,17 +658,17 @@ class _Preprocessor:
             self.cur_line = src_line
             consumed = [i]
 
-            def more(consumed: list[int] = consumed) -> list[_Tok] | None:
+            def more(consumed: list[int] = consumed) -> list[Tok] | None:
                 j = consumed[0] + 1
                 if j >= nl:
                     return None
                 consumed[0] = j
-                toks = _tokenize(lines[j], row=j)
+                toks = tokenize(lines[j], row=j)
                 if toks:
                     toks[0].ws = True
                 return toks
 
-            toks = deque(_tokenize(ln, col0, row=i))
+            toks = deque(tokenize(ln, col0, row=i))
             try:
                 self.steps = 0
                 result = self.expand(toks, more, span)
@@ -1004,7 +700,7 @@ class _Preprocessor:
     def _directive(
         self, path: str, line: str, dline: int, conds: list[_Cond], active: bool
     ) -> bool:
-        m = _DIRECTIVE_NAME_RE.match(line)
+        m = DIRECTIVE_NAME_RE.match(line)
         assert m is not None
         name = m.group(1) or ""
         rest = line[m.end() :].strip()
@@ -1017,7 +713,7 @@ class _Preprocessor:
             if name == "if":
                 value = self.eval_if(rest, span)
             else:
-                mm = _IDENT_RE.match(rest)
+                mm = IDENT_RE.match(rest)
                 if mm is None:
                     self.sink.error(span, f"no macro name given in #{name} directive")
                     value = False
@@ -1050,7 +746,7 @@ class _Preprocessor:
         if name == "define":
             self.parse_define(rest, span)
         elif name == "undef":
-            mm = _IDENT_RE.match(rest)
+            mm = IDENT_RE.match(rest)
             if mm is None:
                 self.sink.error(span, "no macro name given in #undef directive")
             else:
@@ -1079,24 +775,24 @@ class _Preprocessor:
 
     def do_line(self, rest: str, dline: int, span: Span) -> None:
         """Apply ``#line N ["file"]``: the next line is line N of that file."""
-        toks = _tokenize(rest)
-        if toks and toks[0].kind != _NUM:
+        toks = tokenize(rest)
+        if toks and toks[0].kind != TOK_NUM:
             toks = self.expand(deque(toks), None, span)
-        if not toks or toks[0].kind != _NUM or not toks[0].text.isdigit():
+        if not toks or toks[0].kind != TOK_NUM or not toks[0].text.isdigit():
             self.sink.error(span, "#line expects a positive line number")
             return
         physical = dline - self.line_delta
         self.line_delta = int(toks[0].text) - 1 - physical
         if len(toks) > 1:
-            if toks[1].kind != _STR or not toks[1].text.startswith('"'):
+            if toks[1].kind != TOK_STR or not toks[1].text.startswith('"'):
                 self.sink.error(span, "invalid file name in #line directive")
                 return
             self.line_file = toks[1].text[1:-1].replace("\\\\", "\\")
 
     def do_include(self, rest: str, span: Span) -> None:
         if rest[:1] not in ('"', "<"):
-            toks = self.expand(deque(_tokenize(rest)), None, span)
-            rest = _join(toks).strip()
+            toks = self.expand(deque(tokenize(rest)), None, span)
+            rest = join(toks).strip()
         if rest.startswith('"') and rest.find('"', 1) > 0:
             name, quoted = rest[1 : rest.find('"', 1)], True
         elif rest.startswith("<") and rest.find(">") > 0:
@@ -1125,31 +821,31 @@ class _Preprocessor:
         self.in_if = True
         try:
             self.steps = 0
-            expanded = self.expand(deque(_tokenize(rest)), None, span)
-            resolved: list[_Tok] = []
+            expanded = self.expand(deque(tokenize(rest)), None, span)
+            resolved: list[Tok] = []
             i = 0
             n = len(expanded)
             while i < n:
                 t = expanded[i]
-                if t.text != "defined" or t.kind != _ID:
+                if t.text != "defined" or t.kind != TOK_ID:
                     resolved.append(t)
                     i += 1
                     continue
                 name: str | None = None
-                if i + 1 < n and expanded[i + 1].kind == _ID:
+                if i + 1 < n and expanded[i + 1].kind == TOK_ID:
                     name, i = expanded[i + 1].text, i + 2
                 elif (
                     i + 3 < n
                     and expanded[i + 1].text == "("
-                    and expanded[i + 2].kind == _ID
+                    and expanded[i + 2].kind == TOK_ID
                     and expanded[i + 3].text == ")"
                 ):
                     name, i = expanded[i + 2].text, i + 4
                 if name is None:
-                    raise _ExprError("operator 'defined' requires an identifier")
-                resolved.append(_Tok("1" if name in self.macros else "0", _NUM, t.ws))
-            return bool(_ExprParser(resolved).parse())
-        except (_ExprError, _ExpansionLimit) as e:
+                    raise ExprError("operator 'defined' requires an identifier")
+                resolved.append(Tok("1" if name in self.macros else "0", TOK_NUM, t.ws))
+            return bool(ExprParser(resolved).parse())
+        except (ExprError, _ExpansionLimit) as e:
             self.sink.error(span, str(e))
             return False
         finally:

@@ -8,7 +8,7 @@ to the original file through the preprocessor's ``locate``.
 
 Problems that the grammar lets through but a declaration cannot have (a typedef
 without a name, a struct with neither tag nor body) are raised as
-:class:`TransformError` and reported by :mod:`idlgen.parser` like syntax errors.
+:class:`TransformError` and reported by :mod:`idlgen.frontend.parser` like syntax errors.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The grammar (``grammars/midl.lark``, shipped inside the package as
 ``idlgen/grammars``) is compiled once per process into a Lark LALR(1) parser
-with the contextual lexer; :class:`~idlgen.transform.ModelBuilder` runs inline,
+with the contextual lexer; :class:`~idlgen.frontend.transform.ModelBuilder` runs inline,
 so no parse tree is built.  Syntax errors become diagnostics at the original
 file position (through the preprocessor's ``locate`` map) — never exceptions.
 """
@@ -22,10 +22,10 @@ from lark import Lark, Token
 from lark.parsers.lalr_analysis import Shift
 
 from idlgen.diagnostics import DiagnosticSink, Span
+from idlgen.frontend.transform import Locate, ModelBuilder, PackState, TransformError, _Declarator
 from idlgen.model import Declaration, IdlFile, Pragma
-from idlgen.transform import Locate, ModelBuilder, PackState, TransformError
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 #: How terminals are named in "expected ..." messages.
 _TERMINAL_NAMES = {
@@ -152,6 +152,7 @@ class _Parser:
         values: list[Any] = []
         errors: list[_SyntaxError] = []
         recovering = False
+        resumed_at = -1  # where the last inserted `;` let the scan resume
         pos = 0
         line = 1
         line_start = 0
@@ -224,6 +225,18 @@ class _Parser:
                 if act is None:
                     if errors and errors[-1].offset == tok.start_pos:
                         break  # already reported here: skip the token
+                    repair = self._missing_semicolon(text, tok, states, values, resumed_at)
+                    if repair is not None:
+                        # report it at the method's end, insert the `;`, rescan from there
+                        errors.append(repair.error)
+                        if len(errors) >= _MAX_ERRORS:
+                            return None, errors
+                        del states[repair.depth :]
+                        del values[repair.depth - 1 :]
+                        tok = repair.semicolon
+                        pos = resumed_at = repair.resume
+                        line, line_start = repair.resume_line, repair.resume_line_start
+                        continue
                     errors.append(self._unexpected(tok, states))
                     if tok.type == "$END" or len(errors) >= _MAX_ERRORS:
                         return None, errors
@@ -234,7 +247,7 @@ class _Parser:
                 if act.__class__ is int:
                     states.append(act)
                     values.append(tok)
-                    shifted_line = line
+                    shifted_line = tok.line or line
                     break
                 if next_pragma < shifted_line:
                     while waiting and waiting[-1][0] < shifted_line:
@@ -252,6 +265,50 @@ class _Parser:
                 values.append(value)
                 if tok.type == "$END" and states[-1] == self.end_state:
                     return (None if errors else values[-1]), errors
+
+    def _missing_semicolon(
+        self, text: str, tok: Token, states: list[int], values: list[Any], resumed_at: int
+    ) -> _Repair | None:
+        """The repair of a method declaration whose ``;`` is missing, or None.
+
+        Applies when the innermost declarator on the stack is ``name(...)`` and what
+        follows its ``)`` is an attribute list ``[`` (taken for an array suffix, so the
+        error shows up inside or after it) or, on a later line, anything the declaration
+        cannot continue with.  The error is placed right after the ``)``; the parser
+        gets a ``;`` there and rescans from the token after the ``)``.
+        """
+        depth = len(values)
+        while depth > 0 and not isinstance(values[depth - 1], _Declarator):
+            depth -= 1
+        if depth == 0:
+            return None
+        name = values[depth - 1].name
+        at = tok.start_pos if tok.start_pos is not None else len(text)
+        if name is None or name.start_pos is None or name.start_pos >= at:
+            return None
+        end = _method_end(text, name, at)
+        if end is None:
+            return None
+        close_line, close_column, close_end, after, after_line, after_line_start = end
+        if after <= resumed_at:
+            return None
+        if after < at:
+            if text[after] != "[":
+                return None
+        elif after_line == close_line:
+            return None  # `F() }`: the usual "expected ';'" at the token says it
+        stack = states[: depth + 1]
+        if not self._shifts(stack, "SEMICOLON"):
+            return None
+        semicolon = Token("SEMICOLON", ";", close_end, close_line, close_column)
+        error = _SyntaxError(
+            close_line,
+            close_column,
+            1,
+            "expected ';' after the method declaration",
+            close_end,
+        )
+        return _Repair(error, depth + 1, semicolon, after, after_line, after_line_start)
 
     def _resync(self, states: list[int], values: list[Any], ttype: str) -> bool:
         """Pop states until one can shift *ttype* (``;`` or ``}``); False if none can."""
@@ -327,6 +384,57 @@ class _SyntaxError:
     length: int
     message: str
     offset: int = -1
+
+
+@dataclass
+class _Repair:
+    """A missing ``;`` to insert: the error, the stack depth to go back to, the token,
+    and where (offset, line, offset of that line's start) the scan resumes."""
+
+    error: _SyntaxError
+    depth: int
+    semicolon: Token
+    resume: int
+    resume_line: int
+    resume_line_start: int
+
+
+def _method_end(text: str, name: Token, limit: int) -> tuple[int, int, int, int, int, int] | None:
+    """Rescan from the declarator *name* up to offset *limit*: when it reads
+    ``name ( ... )`` and a further token starts at or before *limit*, return the
+    ``)``'s line, the column and offset just after it, and the offset, line and
+    line-start offset of the token that follows; otherwise None."""
+    pos = name.start_pos or 0
+    line = name.line or 1
+    line_start = pos - ((name.column or 1) - 1)
+    depth = 0
+    seen = 0  # tokens read
+    close: tuple[int, int, int] | None = None
+    while pos <= limit:
+        m = _LEXEME.match(text, pos)
+        if m is None:
+            return None
+        kind, lexeme = m.lastgroup, m.group()
+        if kind in ("ws", "nl", "comment"):
+            newlines = lexeme.count("\n")
+            if newlines:
+                line += newlines
+                line_start = pos + lexeme.rindex("\n") + 1
+            pos = m.end()
+            continue
+        if close is not None:
+            return (*close, pos, line, line_start)
+        seen += 1
+        if (seen == 1 and lexeme != name.value) or (seen == 2 and lexeme != "("):
+            return None
+        if lexeme == "(":
+            depth += 1
+        elif lexeme == ")":
+            depth -= 1
+            if depth == 0:
+                close = (line, pos - line_start + 2, pos + 1)
+        pos = m.end()
+    return None
 
 
 _MAX_ERRORS = 20

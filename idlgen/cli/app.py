@@ -21,22 +21,22 @@ import contextlib
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TextIO
 
-from idlgen import __version__
-from idlgen.diagnostics import Diagnostic, DiagnosticSink, SourceCache, format_diagnostic
-from idlgen.frontend import Loader, MacroOp, Program
-
-#: At most this many diagnostics are printed (like clang's error limit): past that, a
-#: flood of follow-on messages helps nobody; the count at the end stays exact.
-MAX_PRINTED_DIAGNOSTICS = 200
-
-EXIT_OK = 0
-EXIT_ERRORS = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 3
+from idlgen.cli.common import (
+    EXIT_ERRORS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_input_options,
+    load_program,
+    load_program_quietly,
+    print_diagnostics,
+)
+from idlgen.diagnostics import Diagnostic
+from idlgen.frontend import Program
+from idlgen.version import __version__
 
 
 @dataclass(frozen=True)
@@ -49,119 +49,40 @@ class Command:
     run: Callable[[argparse.Namespace], int]
 
 
-# --------------------------------------------------------------------------- shared options
-
-
-class _MacroAction(argparse.Action):
-    """Collects ``-D``/``-U`` in command-line order into ``namespace.macro_ops``."""
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: str | Sequence[Any] | None,
-        option_string: str | None = None,
-    ) -> None:
-        text = values if isinstance(values, str) else ""
-        ops: list[MacroOp] = list(getattr(namespace, "macro_ops", None) or [])
-        if self.dest == "undefine":
-            if not text.isidentifier():
-                parser.error(f"-U: '{text}' is not a macro name")
-            ops.append(("undef", text))
-        else:
-            name, sep, value = text.partition("=")
-            if not name.isidentifier():
-                parser.error(f"-D: '{name}' is not a macro name")
-            ops.append(("define", name, value if sep else "1"))
-        namespace.macro_ops = ops
-
-
-def add_input_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``-I``/``-D``/``-U`` and friends (shared by every subcommand that reads IDL)."""
-    parser.add_argument(
-        "-I",
-        "--include-dir",
-        dest="include_dirs",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="add DIR to the import/include search path (searched in order)",
-    )
-    parser.add_argument(
-        "-D",
-        "--define",
-        dest="define",
-        action=_MacroAction,
-        metavar="NAME[=VALUE]",
-        help="define a preprocessor macro (VALUE defaults to 1)",
-    )
-    parser.add_argument(
-        "-U",
-        "--undefine",
-        dest="undefine",
-        action=_MacroAction,
-        metavar="NAME",
-        help="undefine a macro",
-    )
-    parser.add_argument(
-        "--no-builtin-include",
-        dest="builtin_include",
-        action="store_false",
-        help="do not search idlgen's built-in system IDL directory",
-    )
-    parser.set_defaults(macro_ops=[])
-
-
-def load_program(args: argparse.Namespace, paths: Sequence[str]) -> tuple[Program, bool]:
-    """Load *paths* with the input options in *args*; print diagnostics to stderr.
-
-    Returns the program and True when there were errors.
-    """
-    sink = DiagnosticSink()
-    loader = Loader(
-        include_dirs=args.include_dirs,
-        macro_ops=args.macro_ops,
-        sink=sink,
-        builtin_include=args.builtin_include,
-    )
-    loader.load_all(paths)
-    print_diagnostics(sink.diagnostics)
-    return loader.program, sink.has_errors
-
-
-def print_diagnostics(diagnostics: Sequence[Diagnostic], stream: TextIO | None = None) -> None:
-    """Print *diagnostics* compiler-style (source line and caret), then a count."""
-    out = stream if stream is not None else sys.stderr
-    if not diagnostics:
-        return
-    sources = SourceCache()
-    for d in diagnostics[:MAX_PRINTED_DIAGNOSTICS]:
-        out.write(format_diagnostic(d, sources) + "\n")
-    hidden = len(diagnostics) - MAX_PRINTED_DIAGNOSTICS
-    if hidden > 0:
-        out.write(f"idlgen: {hidden} more diagnostic{'s' if hidden != 1 else ''} not shown\n")
-    errors = sum(1 for d in diagnostics if d.is_error)
-    warnings = len(diagnostics) - errors
-    parts = []
-    if errors:
-        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
-    if warnings:
-        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
-    out.write(" and ".join(parts) + " generated.\n")
-    out.flush()
-
-
 # --------------------------------------------------------------------------- check
 
 
 def _configure_check(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Check IDL files and report problems, and the scenario file next to each "
+        "(<stem>.scenarios.toml, as --emit tests reads it) when there is one."
+    )
     parser.add_argument("files", nargs="+", metavar="FILE", help="IDL files to check")
     add_input_options(parser)
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    _, failed = load_program(args, args.files)
-    return EXIT_ERRORS if failed else EXIT_OK
+    program, diagnostics = load_program_quietly(args, args.files)
+    if not any(d.is_error for d in diagnostics):
+        diagnostics += _scenario_problems(program)
+    print_diagnostics(diagnostics)
+    return EXIT_ERRORS if any(d.is_error for d in diagnostics) else EXIT_OK
+
+
+def _scenario_problems(program: Program) -> list[Diagnostic]:
+    """The problems of the scenario files next to the checked IDL files.
+
+    They are checked with the conformance backend, which needs pytest (the ``test``
+    extra); without it there is no suite to write scenarios for, and nothing is checked.
+    """
+    try:
+        from idlgen.backends.conformance import check_scenarios
+    except ImportError:
+        return []
+    problems: list[Diagnostic] = []
+    for f in program.files:
+        problems += check_scenarios(program, f.path)
+    return problems
 
 
 # --------------------------------------------------------------------------- dump
@@ -176,7 +97,7 @@ def _configure_dump(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_dump(args: argparse.Namespace) -> int:
-    from idlgen.dump import dump_json_text, dump_text
+    from idlgen.backends.dump import dump_json_text, dump_text
 
     program, failed = load_program(args, [args.file])
     if failed or not program.files:
@@ -190,13 +111,13 @@ def _run_dump(args: argparse.Namespace) -> int:
 
 
 def _configure_generate(parser: argparse.ArgumentParser) -> None:
-    from idlgen import cli_generate
+    from idlgen.cli import generate as cli_generate
 
     cli_generate.configure(parser)
 
 
 def _run_generate(args: argparse.Namespace) -> int:
-    from idlgen import cli_generate
+    from idlgen.cli import generate as cli_generate
 
     return cli_generate.run(args)
 
@@ -217,13 +138,19 @@ COMMANDS: list[Command] = [
 # --------------------------------------------------------------------------- main
 
 
+def _command_listing() -> str:
+    """The commands and what each does, then where to read about their options."""
+    listing = "\n".join(f"  {cmd.name:<10} {cmd.help}" for cmd in COMMANDS)
+    return f"commands:\n{listing}\n\nRun 'idlgen COMMAND --help' for a command's options."
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser: global options, the subcommand name and its arguments."""
-    listing = "\n".join(f"  {cmd.name:<10} {cmd.help}" for cmd in COMMANDS)
     parser = argparse.ArgumentParser(
         prog="idlgen",
+        usage="%(prog)s [-h] [--version] [--traceback] COMMAND [ARGS...]",
         description="Read MIDL (COM IDL): check it, dump it, generate Python from it.",
-        epilog=f"commands:\n{listing}\n\nRun 'idlgen COMMAND --help' for a command's options.",
+        epilog=_command_listing(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"idlgen {__version__}")
@@ -233,7 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="show the Python traceback of an internal error",
     )
     parser.add_argument(
-        "command", metavar="COMMAND", choices=[cmd.name for cmd in COMMANDS], help="see below"
+        "command",
+        metavar="COMMAND",
+        nargs="?",
+        choices=[cmd.name for cmd in COMMANDS],
+        help="see below",
     )
     parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
@@ -249,7 +180,11 @@ def build_command_parser(cmd: Command) -> argparse.ArgumentParser:
 
 def parse_command_line(argv: list[str]) -> tuple[Command, argparse.Namespace]:
     """Parse *argv*; raises SystemExit like argparse on --help, --version or misuse."""
-    top = build_parser().parse_args(argv)
+    parser = build_parser()
+    top = parser.parse_args(argv)
+    if top.command is None:  # a bare `idlgen`: what it can do, not argparse's wording
+        sys.stderr.write(f"{parser.format_usage()}\n{_command_listing()}\n")
+        raise SystemExit(EXIT_USAGE)
     cmd = next(c for c in COMMANDS if c.name == top.command)
     args = build_command_parser(cmd).parse_intermixed_args(top.args)
     args.traceback = args.traceback or top.traceback

@@ -16,13 +16,14 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from idlgen.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, add_input_options, print_diagnostics
+from idlgen.cli.common import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, add_input_options, print_diagnostics
 from idlgen.config import (
     Config,
     ConfigError,
     find_config,
     load_config,
     parse_emit,
+    setting_error,
     valid_package_name,
 )
 from idlgen.diagnostics import CompileError, Diagnostic, Severity, Span
@@ -195,11 +196,12 @@ def run(args: argparse.Namespace) -> int:
 
     from idlgen import api
 
-    known = api.emit_targets(emit)
-    unknown = [e for e in emit if e not in known]
-    if unknown:
-        where = "--emit" if args.emit is not None else "[tool.idlgen] emit"
-        return _usage(f"{where}: {api.unknown_emit_message(unknown, known)}")
+    problem = api.emit_problem(emit)
+    if problem is not None:
+        if args.emit is not None or config is None:
+            return _usage(f"--emit: {problem}")
+        _print(setting_error(config, "emit", problem).diagnostics, quiet=False)
+        return EXIT_USAGE
     progress = _Progress(sys.stderr) if (not quiet and sys.stderr.isatty()) else None
     try:
         result = api.generate(

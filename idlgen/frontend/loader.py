@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from idlgen.diagnostics import Diagnostic, DiagnosticSink, Span
+from idlgen.frontend.resolve import Resolver
+from idlgen.frontend.symbols import SymbolTable
 from idlgen.model import (
     CONTAINERS,
     Declaration,
@@ -35,10 +37,9 @@ from idlgen.model import (
     ImportLib,
     Interface,
 )
-from idlgen.resolve import Resolver, SymbolTable
 
 #: idlgen's own include directory (standard system IDL), searched last.
-BUILTIN_INCLUDE_DIR = Path(__file__).resolve().parent / "include"
+BUILTIN_INCLUDE_DIR = Path(__file__).resolve().parents[1] / "include"
 
 #: Type libraries that ``importlib`` understands, mapped to the IDL that stands for them.
 KNOWN_TYPE_LIBRARIES = {
@@ -291,7 +292,7 @@ def run_preprocessor(
 ) -> tuple[str, Locate | None, list[tuple[int, str]]]:
     """Preprocess one file; returns the text, the map back to original positions and the
     ``#pragma`` lines as ``(output lines before it, text)``."""
-    from idlgen.preprocess import preprocess
+    from idlgen.frontend.preprocess import preprocess
 
     source = preprocess(path, text=text, include_dirs=include_dirs, macro_ops=macro_ops, sink=sink)
     return source.text, source.locate, [(p.output_line, p.text) for p in source.pragmas]
@@ -306,7 +307,7 @@ def run_parser(
 ) -> IdlFile:
     """Parse preprocessed text into an :class:`IdlFile` (*pragmas*: see
     :func:`run_preprocessor`)."""
-    from idlgen.parser import parse_text
+    from idlgen.frontend.parser import parse_text
 
     return parse_text(text, path, sink, locate=locate, pragmas=pragmas)
 
@@ -341,7 +342,7 @@ def load(
 
     Imported files are parsed once per process and shared by all *paths*.
     ``macro_ops`` are the command line's ``-D``/``-U`` in order, in the form
-    :func:`idlgen.preprocess.preprocess` takes.
+    :func:`idlgen.frontend.preprocess.preprocess` takes.
     """
     loader = Loader(
         include_dirs=include_dirs, macro_ops=macro_ops, sink=sink, builtin_include=builtin_include

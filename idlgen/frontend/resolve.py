@@ -44,10 +44,12 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from idlgen.diagnostics import NO_SPAN, DiagnosticSink, Span
+from idlgen.frontend.evaluate import NotConstant, Value, evaluate_strict, real_type
+from idlgen.frontend.symbols import BUILTIN_TYPE_NAMES, Symbol, SymbolTable, describe, is_defined
 from idlgen.model import (
     ApiContract,
     ArrayType,
@@ -74,8 +76,6 @@ from idlgen.model import (
     ImportLib,
     Interface,
     Library,
-    Literal,
-    MemberExpr,
     Method,
     Module,
     NamedType,
@@ -97,41 +97,8 @@ from idlgen.model import (
     inline_definition,
 )
 
-Value = int | float | str
-
 #: GUID_NULL: a placeholder, never a duplicate.
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
-
-#: Type names every IDL compiler knows without a declaration (widl registers
-#: these as built-in types; the grammar may hand them over as plain names).
-BUILTIN_TYPE_NAMES = frozenset(
-    {
-        "boolean",
-        "byte",
-        "char",
-        "double",
-        "error_status_t",
-        "float",
-        "handle_t",
-        "hyper",
-        "int",
-        "long",
-        "short",
-        "small",
-        "void",
-        "wchar_t",
-        "__int8",
-        "__int16",
-        "__int32",
-        "__int64",
-        "__int3264",
-        "signed",
-        "unsigned",
-    }
-)
-
-#: Constants widl knows without a declaration (its lexer's TRUE/FALSE keywords).
-BUILTIN_CONSTANTS: dict[str, int] = {"TRUE": 1, "FALSE": 0}
 
 #: Attributes whose single argument is a constant expression worth evaluating.
 _EVALUATED_ATTRIBUTES = frozenset({"id", "helpcontext", "helpstringcontext", "lcid", "dispid"})
@@ -147,82 +114,6 @@ _TYPE_KINDS = (
     Delegate,
     ApiContract,
 )
-
-
-def describe(decl: Declaration | None) -> str:
-    """A short noun for *decl* as used in messages (``interface``, ``typedef`` ...)."""
-    names = {
-        Typedef: "typedef",
-        Interface: "interface",
-        DispInterface: "dispinterface",
-        CoClass: "coclass",
-        Module: "module",
-        Library: "library",
-        Struct: "struct",
-        Union: "union",
-        Enum: "enum",
-        Const: "constant",
-        RuntimeClass: "runtimeclass",
-        Delegate: "delegate",
-        ApiContract: "apicontract",
-        Function: "function",
-    }
-    for kind, noun in names.items():
-        if isinstance(decl, kind):
-            return noun
-    return "declaration"
-
-
-def is_defined(decl: Declaration) -> bool:
-    """False for forward declarations (``interface X;``, ``struct S;``)."""
-    return bool(getattr(decl, "is_defined", True))
-
-
-@dataclass
-class Symbol:
-    """One name in a namespace: its first declaration and its definition, if any."""
-
-    name: str
-    first: Declaration | EnumMember
-    definition: Declaration | EnumMember | None = None
-
-    @property
-    def decl(self) -> Declaration | EnumMember:
-        """The definition when there is one, else the first declaration."""
-        return self.definition if self.definition is not None else self.first
-
-
-@dataclass
-class SymbolTable:
-    """The names visible in one run, in the three namespaces of classic IDL."""
-
-    types: dict[str, Symbol] = field(default_factory=dict)
-    tags: dict[tuple[str, str], Symbol] = field(default_factory=dict)
-    values: dict[str, Symbol] = field(default_factory=dict)
-    #: uuid (lowercase) -> the first declaration that carries it
-    uuids: dict[str, Declaration] = field(default_factory=dict)
-
-    def lookup_type(self, name: str) -> Declaration | None:
-        """The declaration a type name stands for, or None."""
-        sym = self.types.get(name)
-        if sym is not None and isinstance(sym.decl, Declaration):
-            return sym.decl
-        return None
-
-    def lookup_tag(self, keyword: str, tag: str) -> Declaration | None:
-        """The ``struct``/``union``/``enum`` with tag *tag*, or None."""
-        sym = self.tags.get((keyword, tag))
-        if sym is not None and isinstance(sym.decl, Declaration):
-            return sym.decl
-        return None
-
-    def lookup_value(self, name: str) -> Const | EnumMember | None:
-        """The constant or enumerator called *name*, or None."""
-        sym = self.values.get(name)
-        if sym is None:
-            return None
-        d = sym.decl
-        return d if isinstance(d, Const | EnumMember) else None
 
 
 #: Loads the declarations an ``importlib("name")`` stands for (None when unknown).
@@ -993,8 +884,8 @@ class Resolver:
         """
         self._bind_expression_types(e)
         try:
-            return _eval(e, self._lookup_value)
-        except _NotConstant as exc:
+            return evaluate_strict(e, self._lookup_value)
+        except NotConstant as exc:
             if report:
                 span = exc.span if exc.span is not NO_SPAN else e.span
                 self.sink.error(span, exc.message.format(what=what))
@@ -1105,147 +996,6 @@ class Resolver:
 # --------------------------------------------------------------------------- helpers
 
 
-#: Finds the constant or enumerator a name in an expression refers to.
-ValueLookup = Callable[[str], "Const | EnumMember | None"]
-
-
-def evaluate_expression(e: Expr, lookup: ValueLookup | None = None) -> Value | None:
-    """Evaluate a constant expression with C semantics; None when it is not constant.
-
-    *lookup* resolves names (constants, enumerators); without it names are not constant.
-    """
-    try:
-        return _eval(e, lookup)
-    except _NotConstant:
-        return None
-
-
-def _eval(e: Expr, lookup: ValueLookup | None) -> Value:
-    if isinstance(e, Literal):
-        v = e.value
-        if isinstance(v, int) and v > _MAX_INTEGER_CONSTANT:
-            raise _NotConstant(e.span, "integer constant is too large in {what}")
-        if e.kind == "char" and isinstance(v, str):
-            return ord(v[0]) if v else 0
-        return v
-    if isinstance(e, NameExpr):
-        target = lookup(e.name) if lookup is not None else None
-        if target is None and e.name in BUILTIN_CONSTANTS:
-            return BUILTIN_CONSTANTS[e.name]
-        if target is None:
-            raise _NotConstant(e.span, f"use of undeclared identifier '{e.name}' in {{what}}")
-        value = target.value
-        if value is None:
-            raise _NotConstant(e.span, f"'{e.name}' has no constant value")
-        return value
-    if isinstance(e, UnaryExpr):
-        return _unary(e, _eval(e.operand, lookup))
-    if isinstance(e, BinaryExpr):
-        if e.op == "&&":
-            left = _eval(e.left, lookup)
-            return int(bool(left) and bool(_eval(e.right, lookup)))
-        if e.op == "||":
-            left = _eval(e.left, lookup)
-            return int(bool(left) or bool(_eval(e.right, lookup)))
-        if _is_cast_of_sign(e, lookup):
-            # `(TYPE) -1`: the parenthesised name is a type, not a value (C's cast ambiguity)
-            signed = _unary(UnaryExpr(e.op, e.right, span=e.span), _eval(e.right, lookup))
-            cast_type = e.left.cast_type if isinstance(e.left, NameExpr) else None
-            return _cast(cast_type, signed) if cast_type is not None else signed
-        return _binary(e, _eval(e.left, lookup), _eval(e.right, lookup))
-    if isinstance(e, ConditionalExpr):
-        return _eval(e.then, lookup) if _eval(e.cond, lookup) else _eval(e.otherwise, lookup)
-    if isinstance(e, CastExpr):
-        v = _eval(e.operand, lookup)
-        return _cast(e.type, v)
-    if isinstance(e, SizeofExpr):
-        size = _sizeof(e.type)
-        if size is None:
-            raise _NotConstant(e.span, "sizeof of this type is not supported in {what}")
-        return size
-    if isinstance(e, MemberExpr):
-        raise _NotConstant(e.span, "{what} is not a constant expression")
-    raise _NotConstant(e.span, "{what} is not a constant expression")
-
-
-#: The largest integer literal (unsigned 64-bit), as C compilers accept.
-_MAX_INTEGER_CONSTANT = (1 << 64) - 1
-
-
-def _is_cast_of_sign(e: BinaryExpr, lookup: ValueLookup | None) -> bool:
-    """True for ``(NAME) - x`` / ``(NAME) + x`` where NAME is no constant (so a type)."""
-    left = e.left
-    return (
-        e.op in ("+", "-")
-        and isinstance(left, NameExpr)
-        and left.parenthesized
-        and left.name not in BUILTIN_CONSTANTS
-        and (lookup is None or lookup(left.name) is None)
-    )
-
-
-#: Sizes of the built-in types (widl targets: long is 32 bits, pointers 64).
-_BASE_TYPE_SIZES = {
-    "char": 1,
-    "signed char": 1,
-    "unsigned char": 1,
-    "small": 1,
-    "unsigned small": 1,
-    "byte": 1,
-    "boolean": 1,
-    "__int8": 1,
-    "unsigned __int8": 1,
-    "short": 2,
-    "unsigned short": 2,
-    "wchar_t": 2,
-    "__int16": 2,
-    "unsigned __int16": 2,
-    "int": 4,
-    "unsigned int": 4,
-    "long": 4,
-    "unsigned long": 4,
-    "float": 4,
-    "__int32": 4,
-    "unsigned __int32": 4,
-    "error_status_t": 4,
-    "hyper": 8,
-    "unsigned hyper": 8,
-    "__int64": 8,
-    "unsigned __int64": 8,
-    "double": 8,
-    "long long": 8,
-    "unsigned long long": 8,
-    "__int3264": 8,
-    "unsigned __int3264": 8,
-}
-
-
-def _sizeof(t: TypeRef) -> int | None:
-    """``sizeof`` of scalar types, typedefs of them, enums and pointers; None otherwise."""
-    seen: set[int] = set()
-    while isinstance(t, NamedType) and isinstance(t.target, Typedef) and id(t) not in seen:
-        seen.add(id(t))
-        t = t.target.type
-    if isinstance(t, BaseType):
-        return _BASE_TYPE_SIZES.get(t.name)
-    if isinstance(t, PointerType):
-        return 8
-    if isinstance(t, TaggedType) and t.keyword == "enum":
-        return 4
-    if isinstance(t, ArrayType) and t.size is not None:
-        inner = _sizeof(t.element)
-        n = evaluate_expression(t.size)
-        return inner * n if inner is not None and isinstance(n, int) else None
-    return None
-
-
-class _NotConstant(Exception):
-    def __init__(self, span: Span, message: str) -> None:
-        super().__init__(message)
-        self.span = span
-        self.message = message
-
-
 def _copy_param(p: Param, *, exclude: tuple[str, ...]) -> Param:
     attrs = [a for a in p.attributes if a.name not in exclude]
     return Param(p.name, p.type, attributes=attrs, span=p.span)
@@ -1270,15 +1020,6 @@ def _span_of(d: Declaration | EnumMember) -> Span:
     return d.span
 
 
-def real_type(t: TypeRef) -> TypeRef:
-    """Peel typedef aliases off *t* (cycles stop)."""
-    seen: set[int] = set()
-    while isinstance(t, NamedType) and isinstance(t.target, Typedef) and id(t) not in seen:
-        seen.add(id(t))
-        t = t.target.type
-    return t
-
-
 def _is_interface_type(t: TypeRef) -> bool:
     t = real_type(t)
     return isinstance(t, NamedType) and isinstance(t.target, Interface | DispInterface)
@@ -1300,114 +1041,3 @@ def _out_problem(t: TypeRef) -> str | None:
     if isinstance(r, BaseType) and r.name == "handle_t":
         return None
     return "is not a pointer"
-
-
-def _to_int(v: Value, span: Span) -> int:
-    if isinstance(v, bool):
-        return int(v)
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float):
-        return int(v)
-    raise _NotConstant(span, "{what} is not an integer constant")
-
-
-def _unary(e: UnaryExpr, v: Value) -> Value:
-    if e.op == "-":
-        if isinstance(v, str):
-            raise _NotConstant(e.span, "{what} is not an arithmetic constant")
-        return -v
-    if e.op == "+":
-        return v
-    if e.op == "~":
-        return ~_to_int(v, e.span)
-    if e.op == "!":
-        return int(not v)
-    raise _NotConstant(e.span, "{what} is not a constant expression")
-
-
-def _binary(e: BinaryExpr, a: Value, b: Value) -> Value:
-    op = e.op
-    if isinstance(a, str) or isinstance(b, str):
-        if op == "==" and isinstance(a, str) and isinstance(b, str):
-            return int(a == b)
-        raise _NotConstant(e.span, "{what} is not an arithmetic constant")
-    if op in ("<<", ">>", "&", "|", "^", "%"):
-        x, y = _to_int(a, e.span), _to_int(b, e.span)
-        if op == "<<":
-            return x << y if 0 <= y < 64 else 0
-        if op == ">>":
-            return x >> y if 0 <= y < 64 else 0
-        if op == "&":
-            return x & y
-        if op == "|":
-            return x | y
-        if op == "^":
-            return x ^ y
-        if y == 0:
-            raise _NotConstant(e.span, "division by zero in {what}")
-        r = abs(x) % abs(y)
-        return -r if x < 0 else r
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "/":
-        if b == 0:
-            raise _NotConstant(e.span, "division by zero in {what}")
-        if isinstance(a, int) and isinstance(b, int):
-            q = abs(a) // abs(b)
-            return q if (a < 0) == (b < 0) else -q
-        return a / b
-    comparisons = {
-        "==": a == b,
-        "!=": a != b,
-        "<": a < b,
-        ">": a > b,
-        "<=": a <= b,
-        ">=": a >= b,
-    }
-    if op in comparisons:
-        return int(comparisons[op])
-    raise _NotConstant(e.span, f"operator '{op}' is not allowed in {{what}}")
-
-
-_INT_WIDTHS = {
-    "char": (8, True),
-    "signed char": (8, True),
-    "unsigned char": (8, False),
-    "small": (8, True),
-    "byte": (8, False),
-    "short": (16, True),
-    "unsigned short": (16, False),
-    "int": (32, True),
-    "long": (32, True),
-    "unsigned int": (32, False),
-    "unsigned long": (32, False),
-    "unsigned": (32, False),
-    "hyper": (64, True),
-    "__int64": (64, True),
-    "long long": (64, True),
-    "unsigned hyper": (64, False),
-    "unsigned __int64": (64, False),
-    "unsigned long long": (64, False),
-}
-
-
-def _cast(t: TypeRef, v: Value) -> Value:
-    r = real_type(t)
-    if isinstance(r, BaseType):
-        if r.name in ("float", "double"):
-            if isinstance(v, str):
-                raise _NotConstant(t.span, "{what} is not an arithmetic constant")
-            return float(v)
-        width = _INT_WIDTHS.get(r.name)
-        if width is not None and isinstance(v, int | float):
-            bits, signed = width
-            x = int(v) & ((1 << bits) - 1)
-            if signed and x >= 1 << (bits - 1):
-                x -= 1 << bits
-            return x
-    return v

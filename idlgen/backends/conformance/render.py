@@ -19,7 +19,6 @@ deterministic.  See ``docs/conformance.md``.
 from __future__ import annotations
 
 import json
-import keyword
 import re
 import textwrap
 from collections.abc import Iterable
@@ -29,12 +28,20 @@ from typing import Any
 
 import jinja2
 
-import idlgen
 from idlgen import conformance as conf
-from idlgen import scenarios as sc
-from idlgen.diagnostics import CompileError, DiagnosticSink, Span
-from idlgen.dump import defined_declarations, type_spelling
+from idlgen.backends.common.emitters import register_emitter
+from idlgen.backends.common.idl import defined_declarations, type_spelling, vtable_methods
+from idlgen.backends.common.naming import (
+    RESERVED_MEMBER_NAMES,
+    RESERVED_PARAM_NAMES,
+    NameSpace,
+    package_name_for,
+)
+from idlgen.backends.common.templates import load_template
+from idlgen.conformance import scenarios as sc
+from idlgen.diagnostics import CompileError, Diagnostic, DiagnosticSink, Span
 from idlgen.frontend import Program
+from idlgen.frontend.symbols import SymbolTable
 from idlgen.model import (
     CoClass,
     Const,
@@ -46,7 +53,8 @@ from idlgen.model import (
     Method,
     Param,
 )
-from idlgen.resolve import SymbolTable
+from idlgen.output.format import format_python
+from idlgen.version import __version__
 
 #: The suffix of the scenario file looked for next to the IDL file.
 SCENARIO_SUFFIX = ".scenarios.toml"
@@ -57,26 +65,8 @@ _ROOT_INTERFACES = ("IUnknown", "IDispatch")
 # --------------------------------------------------------------------------- names
 
 
-_FALLBACK_MEMBER_NAMES = frozenset(
-    {"IID", "CLSID", "QueryInterface", "AddRef", "Release", "GetIDsOfNames", "Invoke"}
-)
-
-
 def _python_names(names: Iterable[str], *, members: bool = False) -> list[str]:
     """Python names of IDL names in one scope: the stubs' rule (``_`` appended when needed)."""
-    try:
-        from idlgen.pyview import RESERVED_MEMBER_NAMES, RESERVED_PARAM_NAMES, NameSpace
-    except ImportError:  # pragma: no cover - the stubs generator is not installed
-        reserved = _FALLBACK_MEMBER_NAMES if members else frozenset({"self", "cls"})
-        taken: set[str] = set()
-        out: list[str] = []
-        for name in names:
-            py = name
-            while keyword.iskeyword(py) or py in reserved or py in taken:
-                py += "_"
-            taken.add(py)
-            out.append(py)
-        return out
     space = NameSpace(RESERVED_MEMBER_NAMES if members else RESERVED_PARAM_NAMES)
     return [space.add(name) for name in names]
 
@@ -145,7 +135,7 @@ class _SpecBuilder:
             chain.append(base)
             base = self.lookup(base.base.name) if base.base is not None else None
         for iface in reversed(chain):  # inherited members first, in vtable order
-            members += self.methods([m for m in iface.methods if not m.has_attr("call_as")])
+            members += self.methods(vtable_methods(iface))
         root = base.name if isinstance(base, Interface) else "IUnknown"
         flags = [a.name for a in d.attributes if a.name in ("dual", "oleautomation")]
         if any(i.has_attr("dual") for i in chain) and "dual" not in flags:
@@ -265,28 +255,14 @@ def spec_data(program: Program, path: str | None = None) -> dict[str, Any]:
 
 @cache
 def _environment() -> jinja2.Environment:
-    here = Path(__file__).resolve().parent
-    candidates = [here / "templates" / "conformance", here.parent / "templates" / "conformance"]
-    folder = next((c for c in candidates if c.is_dir()), candidates[-1])
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
+        loader=jinja2.FunctionLoader(lambda name: load_template(f"conformance/{name}")),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
     )
-
-
-def format_source(source: str) -> str:
-    """*source* formatted as idlgen formats generated code (black, line length 100)."""
-    try:
-        from idlgen.format import format_python
-    except ImportError:  # pragma: no cover - the stubs generator is not installed
-        import black
-
-        return black.format_str(source, mode=black.Mode(line_length=100))
-    return format_python(source)
 
 
 def _json_literal(data: object, width: int = 88) -> str:
@@ -314,17 +290,6 @@ def _text_literal(text: str) -> str:
         return '""'
     lines = text.splitlines(keepends=True)
     return "(\n" + "\n".join(repr(line) for line in lines) + "\n)"
-
-
-def _package_name(path: str) -> str:
-    """The stubs' default package name for *path* (idlgen.codegen's rule)."""
-    try:
-        from idlgen.codegen import package_name_for
-    except ImportError:  # pragma: no cover - the stubs generator is not installed
-        name = re.sub(r"[^a-z0-9_]", "_", Path(path).stem.lower()) or "idl"
-        name = "idl_" + name if name[0].isdigit() else name
-        return name + "_" if keyword.iskeyword(name) else name
-    return package_name_for(path)
 
 
 def _docstring(text: str) -> str:
@@ -360,6 +325,25 @@ def _load_scenarios(path: Path, spec: conf.Spec) -> tuple[str, sc.ScenarioFile]:
     return text, loaded
 
 
+def check_scenarios(program: Program, path: str | None = None) -> list[Diagnostic]:
+    """The problems of the scenario file next to the main file *path* (default: the first),
+    checked as ``--emit tests`` would: its format, and every name against the IDL.
+
+    Returns ``[]`` when the file is fine or there is none.
+    """
+    main = program.file(path) if path is not None else next(iter(program.files), None)
+    if main is None:
+        raise ValueError(f"no main file {path!r} in the program")
+    scenario_path = find_scenario_file(main.path)
+    if scenario_path is None:
+        return []
+    try:
+        _load_scenarios(scenario_path, conf.Spec.from_dict(spec_data(program, main.path)))
+    except CompileError as exc:
+        return list(exc.diagnostics)
+    return []
+
+
 def render_conformance(
     program: Program,
     package: str | None = None,
@@ -381,11 +365,11 @@ def render_conformance(
         raise ValueError(f"no main file {path!r} in the program")
     data = spec_data(program, main.path)
     spec = conf.Spec.from_dict(data)
-    package = package or _package_name(main.path)
+    package = package or package_name_for(main.path)
     stubs = stubs_package or package
     suite_dir = f"{package}_conformance"
     idl_name = Path(main.path).name
-    header = f"# Generated by idlgen {idlgen.__version__} from {idl_name}. Do not edit."
+    header = f"# Generated by idlgen {__version__} from {idl_name}. Do not edit."
 
     scenario_path = Path(scenarios) if scenarios is not None else find_scenario_file(main.path)
     scenario_text = ""
@@ -404,7 +388,7 @@ def render_conformance(
 
     def emit(name: str, template: str, **params: Any) -> None:
         text = env.get_template(template).render(**common, **params)
-        out[f"{suite_dir}/{name}"] = format_source(text)
+        out[f"{suite_dir}/{name}"] = format_python(text)
 
     emit("__init__.py", "__init__.py.j2")
     emit(
@@ -496,21 +480,13 @@ def _unique(name: str, taken: set[str]) -> str:
 
 
 def register() -> None:
-    """Register the ``tests`` emit target with :mod:`idlgen.codegen` (when it is installed)."""
-    try:
-        from idlgen import codegen
-    except ImportError:  # pragma: no cover - the stubs generator is not installed
-        return
-    register_emitter = getattr(codegen, "register_emitter", None)
-    if callable(register_emitter):
-        register_emitter("tests", _emit_tests)
+    """Register the ``tests`` emit kind (:mod:`idlgen.backends.common.emitters`)."""
+    register_emitter("tests", _emit_tests)
 
 
 def _emit_tests(program: Program, package: str) -> dict[str, str]:
     """The ``tests`` emitter: the suite for the main file whose stubs package is *package*."""
     path: str | None = None
     if len(program.files) > 1:
-        from idlgen.codegen import package_name_for
-
         path = next((f.path for f in program.files if package_name_for(f.path) == package), None)
     return render_conformance(program, package, path=path)

@@ -1,0 +1,129 @@
+"""What every ``idlgen`` subcommand shares: exit codes, the input options and the
+diagnostic printer (:mod:`.app` and :mod:`.generate` both import this; neither imports
+the other at module level)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from idlgen.diagnostics import Diagnostic, DiagnosticSink, SourceCache, format_diagnostic
+from idlgen.frontend import Loader, MacroOp, Program
+
+#: At most this many diagnostics are printed (like clang's error limit): past that, a
+#: flood of follow-on messages helps nobody; the count at the end stays exact.
+MAX_PRINTED_DIAGNOSTICS = 200
+
+EXIT_OK = 0
+EXIT_ERRORS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+class _MacroAction(argparse.Action):
+    """Collects ``-D``/``-U`` in command-line order into ``namespace.macro_ops``."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        text = values if isinstance(values, str) else ""
+        ops: list[MacroOp] = list(getattr(namespace, "macro_ops", None) or [])
+        if self.dest == "undefine":
+            if not text.isidentifier():
+                parser.error(f"-U: '{text}' is not a macro name")
+            ops.append(("undef", text))
+        else:
+            name, sep, value = text.partition("=")
+            if not name.isidentifier():
+                parser.error(f"-D: '{name}' is not a macro name")
+            ops.append(("define", name, value if sep else "1"))
+        namespace.macro_ops = ops
+
+
+def add_input_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``-I``/``-D``/``-U`` and friends (shared by every subcommand that reads IDL)."""
+    parser.add_argument(
+        "-I",
+        "--include-dir",
+        dest="include_dirs",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="add DIR to the import/include search path (searched in order)",
+    )
+    parser.add_argument(
+        "-D",
+        "--define",
+        dest="define",
+        action=_MacroAction,
+        metavar="NAME[=VALUE]",
+        help="define a preprocessor macro (VALUE defaults to 1)",
+    )
+    parser.add_argument(
+        "-U",
+        "--undefine",
+        dest="undefine",
+        action=_MacroAction,
+        metavar="NAME",
+        help="undefine a macro",
+    )
+    parser.add_argument(
+        "--no-builtin-include",
+        dest="builtin_include",
+        action="store_false",
+        help="do not search idlgen's built-in system IDL directory",
+    )
+    parser.set_defaults(macro_ops=[])
+
+
+def load_program(args: argparse.Namespace, paths: Sequence[str]) -> tuple[Program, bool]:
+    """Load *paths* with the input options in *args*; print diagnostics to stderr.
+
+    Returns the program and True when there were errors.
+    """
+    program, diagnostics = load_program_quietly(args, paths)
+    print_diagnostics(diagnostics)
+    return program, any(d.is_error for d in diagnostics)
+
+
+def load_program_quietly(
+    args: argparse.Namespace, paths: Sequence[str]
+) -> tuple[Program, list[Diagnostic]]:
+    """Load *paths* with the input options in *args*; return the program and its diagnostics."""
+    sink = DiagnosticSink()
+    loader = Loader(
+        include_dirs=args.include_dirs,
+        macro_ops=args.macro_ops,
+        sink=sink,
+        builtin_include=args.builtin_include,
+    )
+    loader.load_all(paths)
+    return loader.program, list(sink.diagnostics)
+
+
+def print_diagnostics(diagnostics: Sequence[Diagnostic], stream: TextIO | None = None) -> None:
+    """Print *diagnostics* compiler-style (source line and caret), then a count."""
+    out = stream if stream is not None else sys.stderr
+    if not diagnostics:
+        return
+    sources = SourceCache()
+    for d in diagnostics[:MAX_PRINTED_DIAGNOSTICS]:
+        out.write(format_diagnostic(d, sources) + "\n")
+    hidden = len(diagnostics) - MAX_PRINTED_DIAGNOSTICS
+    if hidden > 0:
+        out.write(f"idlgen: {hidden} more diagnostic{'s' if hidden != 1 else ''} not shown\n")
+    errors = sum(1 for d in diagnostics if d.is_error)
+    warnings = len(diagnostics) - errors
+    parts = []
+    if errors:
+        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+    if warnings:
+        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    out.write(" and ".join(parts) + " generated.\n")
+    out.flush()
