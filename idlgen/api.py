@@ -171,7 +171,8 @@ def emit_targets(wanted: Collection[str] | None = None) -> list[str]:
             EMITTER_PROBLEMS[name] = f"{exc} (install it, e.g. pip install 'idlgen[test]')"
         else:
             EMITTER_PROBLEMS.pop(name, None)
-    return [*builtin, *sorted(name for name in extra if name not in builtin)]
+    own = [name for name in OWN_EMITTERS if name in extra and name not in builtin]
+    return [*builtin, *own, *(name for name in extra if name not in builtin and name not in own)]
 
 
 def unknown_emit_message(unknown: Sequence[str], known: Sequence[str]) -> str:
