@@ -30,28 +30,20 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "mingw-w64"
-STAND_IN = ROOT / "tests" / "native" / "d3d12_abi.py"
 
 
 def generate(out: Path) -> None:
     """d3d12 (with its imports) and the vkd3d module, stubs and ABI facts, into *out*."""
     import idlgen
-    from idlgen.api import emit_targets
 
-    emit = ["stubs", "events", "abi" if "abi" in emit_targets() else "abi-vtables"]
-    if "abi-vtables" in emit_targets() and "abi-vtables" not in emit:
-        emit.append("abi-vtables")
     idlgen.generate(
         [str(CORPUS / "include" / "d3d12.idl"), str(ROOT / "examples" / "vkd3d" / "vkd3d.idl")],
         out,
         include_dirs=[str(CORPUS / "include"), str(CORPUS / "crt")],
         defines=["BOOL=WINBOOL"],
         with_imports=True,
-        emit=emit,
+        emit=["stubs", "events", "abi"],
     )
-    for package in ("d3d12", "vkd3d"):
-        if not (out / package / "abi.py").exists():  # before the abi emit kind: the stand-in
-            shutil.copy(STAND_IN, out / package / "abi.py")
 
 
 def per_call(fn: Callable[[], object], calls: int) -> float:

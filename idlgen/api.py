@@ -142,8 +142,10 @@ class GenerateResult:
 
 
 #: Extra emit kinds idlgen provides itself, with the module that registers each.
-OWN_EMITTERS: dict[str, str] = {"tests": "idlgen.backends.conformance"}
-OWN_EMITTERS["abi-vtables"] = "idlgen.backends.abi.vtables"  # native vtables (see abi)
+OWN_EMITTERS: dict[str, str] = {
+    "tests": "idlgen.backends.conformance",
+    "abi": "idlgen.backends.abi.emit",
+}
 
 #: Why one of :data:`OWN_EMITTERS` could not be registered (e.g. pytest missing).
 EMITTER_PROBLEMS: dict[str, str] = {}

@@ -457,11 +457,16 @@ class Enum(Declaration):
 
 @dataclass(eq=True)
 class Struct(Declaration):
-    """A struct; ``name`` is its tag (None when anonymous)."""
+    """A struct; ``name`` is its tag (None when anonymous).
+
+    ``pack`` is the ``#pragma pack`` alignment in effect where it is defined (from the
+    preprocessor, or a ``cpp_quote`` of ``#pragma pack``/``pshpackN.h``); None: natural.
+    """
 
     fields: list[Field] = field(default_factory=list)
     typedef_name: str | None = None
     is_defined: bool = True
+    pack: int | None = field(default=None, kw_only=True)
 
 
 @dataclass(eq=True)
@@ -471,7 +476,7 @@ class Union(Declaration):
     An encapsulated union (``union U switch (long d) u { case 1: ... }``) has
     ``switch_type``/``switch_name`` (the discriminant) and ``arm_name`` (``u``).
     A non-encapsulated one takes its discriminant from ``[switch_type]``/
-    ``[switch_is]`` attributes.
+    ``[switch_is]`` attributes.  ``pack`` as for :class:`Struct`.
     """
 
     fields: list[Field] = field(default_factory=list)
@@ -480,6 +485,7 @@ class Union(Declaration):
     switch_name: str | None = None
     arm_name: str | None = None
     is_defined: bool = True
+    pack: int | None = field(default=None, kw_only=True)
 
 
 @dataclass(eq=True)

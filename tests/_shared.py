@@ -48,6 +48,15 @@ WIDL = find_widl()
 """widl, found once at import (None when absent: tests that need it skip, saying why)."""
 
 
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Write generated *files* (``{relative POSIX path: text}``) below *root*; return *root*."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
 def widl_base_args(widl: Path) -> list[str]:
     """widl plus the options mingw-w64's build uses for headers (corpus include paths)."""
     return [str(widl), "-D", "BOOL=WINBOOL", f"-I{CORPUS / 'include'}", f"-I{CORPUS / 'crt'}"]

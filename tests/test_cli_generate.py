@@ -556,7 +556,7 @@ def test_an_unknown_emit_kind_lists_every_kind_and_suggests_one(
     assert (code, out) == (2, "")
     assert err == (
         "idlgen generate: error: --emit: unknown output kind 'stub'; did you mean 'stubs'? "
-        "(known: stubs, events, tests, abi-vtables)\n"
+        "(known: stubs, events, tests, abi)\n"
     )
     # the same mistake in [tool.idlgen] is a located diagnostic, like other config errors
     (tmp_path / "pyproject.toml").write_text(
@@ -567,7 +567,7 @@ def test_an_unknown_emit_kind_lists_every_kind_and_suggests_one(
     assert (code, out) == (2, "")
     assert err.splitlines() == [
         "pyproject.toml:4:1: error: [tool.idlgen] emit: unknown output kind 'tets'; "
-        "did you mean 'tests'? (known: stubs, events, tests, abi-vtables)",
+        "did you mean 'tests'? (known: stubs, events, tests, abi)",
         '    emit = ["stubs", "tets"]',
         "    ^",
         "1 error generated.",

@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from _shared import write_tree
 
 from idlgen import __version__
 from idlgen.api import parse
@@ -549,12 +550,7 @@ def test_deterministic_across_hash_seeds(example: dict[str, str]) -> None:
 
 @pytest.fixture(scope="module")
 def example_dir(tmp_path_factory: pytest.TempPathFactory, example: dict[str, str]) -> Path:
-    root = tmp_path_factory.mktemp("generated")
-    for rel, text in example.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
+    return write_tree(tmp_path_factory.mktemp("generated"), example)
 
 
 def test_generated_package_passes_mypy_strict(example_dir: Path, tmp_path: Path) -> None:
@@ -717,7 +713,11 @@ def test_with_imports_references_the_imported_packages() -> None:
     plain = codegen.render_package(program)
     src = plain["t/interfaces.py"]
     assert "class IUsesImports(IUnknown):" in src
-    assert signature(src, "Save") == "Save(self, stream: IUnknown) -> object"
+    # without the imported packages, the struct of an import is copied into this one
+    assert signature(src, "Save") == "Save(self, stream: IUnknown) -> STATSTG"
+    assert "class STATSTG:" in plain["t/structs.py"]
+    assert "Copied from objidl.idl, an imported file." in plain["t/structs.py"]
+    assert "from .structs import STATSTG" in src
     both = codegen.render_package(program, with_imports=True)
     assert {"t", "objidl", "unknwn", "wtypes"} <= {path.split("/")[0] for path in both}
     src = both["t/interfaces.py"]
@@ -726,6 +726,7 @@ def test_with_imports_references_the_imported_packages() -> None:
     assert signature(src, "Save") == "Save(self, stream: IStream) -> STATSTG"
     assert "    from objidl.interfaces import IStream" in src  # for type checking only
     assert "    from objidl.structs import STATSTG" in src
+    assert "t/structs.py" not in both  # nothing copied: the imported package has it
     assert not any(p.startswith("unknwn/") and "class IUnknown" in t for p, t in both.items())
     for path, code in both.items():
         if path.endswith(".py"):

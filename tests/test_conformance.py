@@ -12,9 +12,9 @@ import subprocess
 import sys
 import types
 import xml.etree.ElementTree as ET
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,7 +34,7 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SUITE = "msgrpriv_conformance"
 
 sys.path.insert(0, str(EXAMPLES))
-from msgr_reference.broken import VARIANTS  # noqa: E402
+from msgr_reference.broken import OVERVIEW_RULES, VARIANTS  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -115,12 +115,18 @@ def run_batch(
                 ],
             }
         )
+    run_python(out, DRIVER, json.dumps(specs))
+    return {tag: _read_run(out, tag) for tag, _, _ in jobs}
+
+
+def run_python(out: Path, code: str, *args: str) -> str:
+    """Run *code* in a new interpreter in *out* (examples and *out* importable); its stdout."""
     environ = dict(os.environ)
     environ.pop("IDLGEN_IMPL", None)
     inherited = [p for p in environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     environ["PYTHONPATH"] = os.pathsep.join([str(EXAMPLES), str(out), *inherited])
     proc = subprocess.run(
-        [sys.executable, "-c", DRIVER, json.dumps(specs)],
+        [sys.executable, "-c", code, *args],
         cwd=out,
         env=environ,
         capture_output=True,
@@ -128,7 +134,7 @@ def run_batch(
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    return {tag: _read_run(out, tag) for tag, _, _ in jobs}
+    return proc.stdout
 
 
 def _read_run(out: Path, tag: str) -> Run:
@@ -231,18 +237,35 @@ EXPECTED_FAILURES = (
 )
 
 
+#: Variants also run through pytest, for the failure messages the plugin prints.
+PYTEST_VARIANTS = ("state_writable", "wrong_event_argument", "final_state_not_final")
+
+
+def report_option(out: Path, tag: str) -> str:
+    return f"--conformance-report={out / 'reports' / tag}"
+
+
 @pytest.fixture(scope="module")
 def runs(out_dir: Path) -> dict[str, Run]:
-    """The suite run against the reference, and with the options under test."""
+    """The suite run against the reference, with the options under test, and against a few
+    broken variants (with a conformance report each)."""
     listed = out_dir / "expected-failures.txt"
     listed.write_text(EXPECTED_FAILURES, encoding="utf-8")
     ref, broken = "--impl=msgr_reference", "--impl=msgr_reference.broken"
     xfail = f"--expected-failures={listed}"
+    variants = [
+        (name, [broken, report_option(out_dir, name), f"--conformance-report-label={name}"])
+        for name in PYTEST_VARIANTS
+    ]
     return run_batch(
         out_dir,
         [
-            ("reference", [ref], {}),
-            ("xfail", [broken, xfail], {"MSGR_BROKEN": "state_writable"}),
+            ("reference", [ref, report_option(out_dir, "reference.md")], {}),
+            (
+                "xfail",
+                [broken, xfail, report_option(out_dir, "xfail")],
+                {"MSGR_BROKEN": "state_writable"},
+            ),
             ("xpass", [ref, xfail, "-k", "State"], {}),
             ("adopted", [ref, "-m", "adopted"], {}),
             ("noimpl", [], {}),
@@ -250,6 +273,7 @@ def runs(out_dir: Path) -> dict[str, Run]:
             ("noimpl-help", ["--help"], {}),
             ("badimpl", ["--impl=no_such_module_xyz"], {}),
             ("badenv", [], {"IDLGEN_IMPL": "no_such_module_xyz"}),
+            *((name, args, {"MSGR_BROKEN": name}) for name, args in variants),
         ],
     )
 
@@ -265,42 +289,88 @@ def test_reference_implementation_passes_everything(
     print(f"generated suite: {expected} tests, {len(run.names('passed'))} passed")
 
 
+#: Runs every check and scenario of the generated suite against every broken variant, the way
+#: the generated tests do (``idlgen.conformance.run_all``), in one process; prints JSON
+#: ``{variant: {test name: failure message or null}}``.
+VARIANT_DRIVER = """
+import json, sys
+from idlgen.conformance import check_test_name, run_all
+from msgrpriv_conformance.spec import SCENARIOS, SPEC
+from msgr_reference.broken import VARIANTS
+results = {}
+for name, variant in VARIANTS.items():
+    outcome = run_all(SPEC, variant.build, SCENARIOS, stubs="msgrpriv")
+    results[name] = {
+        check_test_name(check, SPEC): None if failure is None else failure.message
+        for check, failure in outcome.items()
+    }
+print(json.dumps(results))
+"""
+
+
 @pytest.fixture(scope="module")
-def variant_runs(out_dir: Path) -> dict[str, Run]:
-    """The suite run against every broken variant (in parallel)."""
-
-    jobs = [
-        (name, ["--impl=msgr_reference.broken"], {"MSGR_BROKEN": name}) for name in sorted(VARIANTS)
-    ]
-    halves = [jobs[::2], jobs[1::2]]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda batch: run_batch(out_dir, batch), halves))
-    return {**results[0], **results[1]}
+def variant_outcomes(out_dir: Path) -> dict[str, dict[str, str | None]]:
+    """Test name -> failure message (None: passed) of the generated suite, per broken variant."""
+    results: dict[str, dict[str, str | None]] = json.loads(run_python(out_dir, VARIANT_DRIVER))
+    assert sorted(results) == sorted(VARIANTS)
+    return results
 
 
-def test_broken_variants_are_caught(variant_runs: dict[str, Run]) -> None:
-    """Each variant breaks one rule; the test named in VARIANTS fails and says why in words."""
-    assert len(variant_runs) >= 10
-    for name, run in sorted(variant_runs.items()):
+def test_broken_variants_are_caught(variant_outcomes: dict[str, dict[str, str | None]]) -> None:
+    """Each variant breaks one rule; the test named in VARIANTS fails and says why in words,
+    and few others fail (the failures pinpoint the rule)."""
+    assert len(variant_outcomes) >= 45
+    for name, outcomes in sorted(variant_outcomes.items()):
+        failed = {test: message for test, message in outcomes.items() if message is not None}
         variant = VARIANTS[name]
-        failed = run.names("failed")
-        assert run.returncode == 1, f"{name}: the suite must fail\n{run.output[-2000:]}"
-        assert variant.caught_by in failed, f"{name} ({variant.breaks}): failed {failed}"
-        message = run.messages[variant.caught_by]
+        assert variant.caught_by in failed, f"{name} ({variant.breaks}): failed {sorted(failed)}"
+        message = failed[variant.caught_by]
         for word in variant.words:
             assert word in message, f"{name}: {word!r} not in {message!r}"
-        assert len(failed) < len(run.outcomes) // 4, f"{name}: the failures must pinpoint it"
-        print(f"{name}: caught by {variant.caught_by} ({len(failed)} of {len(run.outcomes)})")
+        assert len(failed) < len(outcomes) // 4, f"{name}: the failures must pinpoint it"
+        print(f"{name} ({variant.rule}): caught by {variant.caught_by} ({len(failed)} failed)")
 
 
-def test_failure_names_member_and_rule(variant_runs: dict[str, Run]) -> None:
-    run = variant_runs["state_writable"]
+def test_every_overview_rule_has_a_broken_variant() -> None:
+    """Every rule of OVERVIEW.md (the numbered ones, the per-object lock and the parts of the
+    Registration paragraph) is broken alone by at least one variant."""
+    rules = {variant.rule for variant in VARIANTS.values()}
+    assert set(OVERVIEW_RULES) <= rules, sorted(set(OVERVIEW_RULES) - rules)
+    assert rules - set(OVERVIEW_RULES) == {"IDL"}
+    overview = SHARED / "reference" / "winmessenger" / "OVERVIEW.md"
+    if not overview.is_file():
+        pytest.skip(f"{overview} is absent")
+    numbered: list[str] = []
+    section = ""
+    for line in overview.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            section = line[3:].split("(")[0].strip()
+        elif line[:1].isdigit() and ". " in line[:4]:
+            numbered.append(f"{section} {line.split('.')[0]}")
+    assert len(numbered) == 17
+    assert set(numbered) <= set(OVERVIEW_RULES), sorted(set(numbered) - set(OVERVIEW_RULES))
+
+
+def test_docs_rule_table_lists_every_variant() -> None:
+    """docs/conformance.md has a row per rule naming its variants and the tests they fail."""
+    docs = (ROOT / "docs" / "conformance.md").read_text(encoding="utf-8")
+    rows = {line.split(" | ")[0][2:]: line for line in docs.splitlines() if line.startswith("| ")}
+    for name, variant in VARIANTS.items():
+        if variant.rule == "IDL":
+            continue
+        caught = variant.caught_by.removeprefix("test_scenario_")
+        assert f"`{name}` → `{caught}`" in rows.get(variant.rule, ""), (name, variant.rule)
+
+
+def test_failure_names_member_and_rule(runs: dict[str, Run]) -> None:
+    run = runs["state_writable"]
+    assert run.returncode == 1
     assert run.names("failed") == ["test_MsgrSession_IMsgrSession_State_read_only"]
     assert (
         "test_MsgrSession_IMsgrSession_State_read_only: IMsgrSession.State is read-only: "
         "setting it must fail" in run.output
     )
-    text = variant_runs["wrong_event_argument"].messages["test_scenario_invite_moves_to_invitation"]
+    text = runs["wrong_event_argument"].messages["test_scenario_invite_moves_to_invitation"]
     assert "must receive exactly [OnStateChanged(SS_READY (1))]" in text
     assert "rule: Invite returns S_OK" in text
     assert "Msgrpriv.scenarios.toml:" in text
@@ -342,6 +412,109 @@ def test_missing_impl_is_a_usage_error(runs: dict[str, Run]) -> None:
         assert run.returncode == 4, run.output[-2000:]
         assert "--impl=no_such_module_xyz: cannot import it (ModuleNotFoundError" in run.output
         assert run.outcomes == {} and "Traceback" not in run.output
+
+
+# --------------------------------------------------------------------------- the conformance report
+
+
+def read_report(out: Path, tag: str) -> tuple[dict[str, Any], str]:
+    """The JSON and the Markdown that ``--conformance-report`` wrote for run *tag*."""
+    base = out / "reports" / tag
+    data = json.loads(base.with_name(f"{tag}.json").read_text(encoding="utf-8"))
+    return data, base.with_name(f"{tag}.md").read_text(encoding="utf-8")
+
+
+def test_conformance_report_of_the_reference(
+    runs: dict[str, Run], out_dir: Path, program: Program
+) -> None:
+    """Every test of the suite is in the report with its rule, documented or adopted, its
+    source and its outcome; ``PATH.md`` and ``PATH`` name the same files."""
+    run = runs["reference"]
+    assert f"conformance report: {out_dir / 'reports' / 'reference'}.md" in run.output
+    data, markdown = read_report(out_dir, "reference")
+    spec = conf.Spec.from_dict(spec_data(program))
+    scenarios = conf.load_scenario_file(SCENARIOS, spec).scenarios
+    assert (data["format"], data["suite"], data["idl"], data["scenario_file"]) == (
+        1,
+        SUITE,
+        "Msgrpriv.idl",
+        "Msgrpriv.scenarios.toml",
+    )
+    assert data["implementation"] == "msgr_reference"
+    rules = {rule["test"]: rule for rule in data["rules"]}
+    assert sorted(rules) == sorted(run.outcomes)
+    assert {rule["outcome"] for rule in rules.values()} == {"passed"}
+    for scenario in scenarios:
+        rule = rules[f"test_scenario_{scenario.name}"]
+        assert (rule["kind"], rule["rule"], rule["adopted"], rule["source"]) == (
+            "scenario",
+            scenario.rule,
+            scenario.adopted,
+            scenario.source,
+        )
+    adopted = sum(s.adopted for s in scenarios)
+    assert data["summary"]["adopted"]["passed"] == adopted > 0
+    assert data["summary"]["documented"]["passed"] == len(scenarios) - adopted
+    structural = [rule for rule in rules.values() if rule["kind"] == "structural"]
+    assert (
+        len(structural)
+        == data["summary"]["structural"]["passed"]
+        == len(conf.StructuralChecks(spec).ids())
+    )
+    state = rules["test_MsgrSession_IMsgrSession_State_read_only"]
+    assert (
+        state["rule"] == "IMsgrSession.State is read-only: reading it works, setting it must fail."
+    )
+    assert (state["source"], state["check"]) == (
+        "Msgrpriv.idl",
+        "property_access:MsgrSession.IMsgrSession.State",
+    )
+    assert "## Documented rules" in markdown and "## Adopted rules" in markdown
+    assert "## Failures" not in markdown
+    total = len(run.outcomes)
+    assert f"| `msgr_reference` | {total} tests: {total} passed |" in markdown
+    final = next(s for s in scenarios if s.name == "final_state_is_final")
+    row = f"| {final.rule} | {final.source} | `test_scenario_final_state_is_final` | passed |"
+    assert row in markdown
+
+
+def test_conformance_report_of_broken_runs(runs: dict[str, Run], out_dir: Path) -> None:
+    """A failing rule shows as FAILED with its message; an expected failure as xfailed."""
+    data, markdown = read_report(out_dir, "final_state_not_final")
+    assert data["implementation"] == "final_state_not_final"  # --conformance-report-label
+    failed = [rule for rule in data["rules"] if rule["outcome"] != "passed"]
+    assert [rule["test"] for rule in failed] == ["test_scenario_final_state_is_final"]
+    assert failed[0]["outcome"] == "failed" and failed[0]["adopted"]
+    assert "Session invite 9" in failed[0]["source"]
+    assert "reading IMsgrSession.State must give SS_CANCELLED" in failed[0]["message"]
+    assert data["summary"]["adopted"]["failed"] == 1
+    assert "`test_scenario_final_state_is_final` | **FAILED** |" in markdown
+    assert "### `test_scenario_final_state_is_final` (final_state_not_final)" in markdown
+    data, markdown = read_report(out_dir, "xfail")
+    outcomes = {rule["test"]: rule["outcome"] for rule in data["rules"]}
+    assert outcomes.pop("test_MsgrSession_IMsgrSession_State_read_only") == "xfailed"
+    assert set(outcomes.values()) == {"passed"}
+    assert (data["summary"]["all"]["xfailed"], data["summary"]["all"]["failed"]) == (1, 0)
+
+
+def test_conformance_reports_side_by_side(
+    runs: dict[str, Run], out_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``python -m idlgen.conformance.report A.json B.json`` puts runs in columns."""
+    from idlgen.conformance import report
+
+    reports = out_dir / "reports"
+    merged = tmp_path / "both.md"
+    names = ["reference.json", "final_state_not_final.json"]
+    assert report.main([str(reports / n) for n in names] + ["-o", str(merged)]) == 0
+    text = merged.read_text(encoding="utf-8")
+    assert "| rule | source | test | `msgr_reference` | `final_state_not_final` |" in text
+    assert "`test_scenario_final_state_is_final` | passed | **FAILED** |" in text
+    assert "`test_scenario_invite_errors` | passed | passed |" in text
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}", encoding="utf-8")
+    assert report.main([str(bad)]) == 1
+    assert "error: not a conformance report of format 1" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- bad scenario files

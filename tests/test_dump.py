@@ -231,6 +231,8 @@ def test_dump_json_interface_contract() -> None:
                     }
                 ],
                 "helpstring": None,
+                "local": False,
+                "call_as": None,
             },
             {
                 "name": "Go",
@@ -256,8 +258,11 @@ def test_dump_json_interface_contract() -> None:
                     },
                 ],
                 "helpstring": None,
+                "local": False,
+                "call_as": None,
             },
         ],
+        "call_as_methods": [],
     }
 
 
@@ -276,6 +281,8 @@ def test_dump_json_dispinterface_coclass_library_struct() -> None:
     assert pt["tag"] == "tagPT" and pt["typedef"] == "PT"
     assert pt["fields"] == [{"name": "x", "type": "long"}, {"name": "y", "type": "long"}]
     assert ppt["type"] == "struct tagPT*"
+    assert ppt["target"] == {"kind": "struct", "name": "PT"}
+    assert ppt["resolved_type"] == "struct tagPT*"
 
 
 def test_dump_text_is_readable() -> None:
@@ -286,3 +293,135 @@ def test_dump_text_is_readable() -> None:
     assert "[id 7] propget HRESULT Name([out, retval] BSTR* pVal)" in text
     assert "[default, source] DFooEvents" in text
     assert "S_OFF = 2" in text
+
+
+# --------------------------------------------------------------------------- issue 14 item 5
+
+
+COMPLETE_IDL = """
+import "oaidl.idl";
+typedef struct tagS {
+    int kind;
+    [switch_is(kind)] union {
+        [case(1)] int a;
+        [case(2)] struct { short lo; short hi; };
+        [default] float f;
+    };
+} S, *PS;
+typedef union tagU switch (long d) u { case 1: long l; case 2: case 3: double dd; default: ; } U;
+typedef PS *PPS;
+typedef DWORD MYDWORD;
+[object, uuid(11111111-1111-1111-1111-111111111111)]
+interface IFoo : IUnknown {
+    [local] HRESULT Next([in] ULONG n, [out] S *s);
+    [call_as(Next)] HRESULT RemoteNext([in] ULONG n, [out] S *s);
+    HRESULT Other(void);
+}
+typedef IFoo *LPFOO;
+[uuid(22222222-1111-1111-1111-111111111111)] library L {
+  [dllname("foo.dll"), uuid(33333333-1111-1111-1111-111111111111)]
+  module M {
+     const long C1 = 5;
+     [entry("FooEntry")] HRESULT Foo([in] long a, [out, retval] BSTR *b);
+     [entry(12)] long Bar(void);
+  };
+}
+"""
+
+WINRT_EVENTS_IDL = """
+#pragma winrt ns_prefix
+import "unknwn.idl";
+typedef struct EventRegistrationToken { __int64 value; } EventRegistrationToken;
+namespace N {
+    interface IThing;
+    [uuid(55555555-1111-1111-1111-111111111111)]
+    delegate HRESULT Handler([in] IThing *sender);
+    [uuid(44444444-1111-1111-1111-111111111111)]
+    interface IThing : IUnknown
+    {
+        [eventadd] HRESULT Changed([in] Handler *handler,
+                                   [out, retval] EventRegistrationToken *token);
+        [eventremove] HRESULT Changed([in] EventRegistrationToken token);
+    }
+}
+"""
+
+
+def _dump_text_of(text: str, name: str = "t.idl") -> dict[str, dict[str, object]]:
+    """{(kind name): declaration} of the dump of IDL *text* (resolved without errors)."""
+    from idlgen.frontend import Loader
+
+    sink = DiagnosticSink()
+    loader = Loader(sink=sink)
+    f = loader.load_main(name, text=text)
+    assert not [d.message for d in sink.diagnostics if d.is_error]
+    decls = dump_json(f, loader.program.symbols.get(f.path))["declarations"]
+    assert isinstance(decls, list)
+    return {f"{d['kind']} {d['name']}": d for d in decls}
+
+
+def test_dump_json_methods_have_local_and_call_as() -> None:
+    foo = _dump_text_of(COMPLETE_IDL)["interface IFoo"]
+    methods, wire = foo["methods"], foo["call_as_methods"]
+    assert isinstance(methods, list) and isinstance(wire, list)
+    assert [(m["name"], m["local"], m["call_as"]) for m in methods] == [
+        ("Next", True, None),
+        ("Other", False, None),
+    ]
+    assert [(m["name"], m["local"], m["call_as"]) for m in wire] == [("RemoteNext", False, "Next")]
+
+
+def test_dump_json_module_with_dllname_entries_and_constants() -> None:
+    decls = _dump_text_of(COMPLETE_IDL)
+    module = decls["module M"]
+    assert module["dllname"] == "foo.dll"
+    assert module["functions"] == ["Foo", "Bar"] and module["constants"] == ["C1"]
+    assert decls["function Foo"]["entry"] == "FooEntry"
+    assert decls["function Bar"]["entry"] == 12
+    assert decls["function Foo"]["module"] == "M"
+    assert decls["const C1"]["module"] == "M" and decls["const C1"]["value"] == 5
+
+
+def test_dump_json_unions_have_their_arms_and_cases() -> None:
+    decls = _dump_text_of(COMPLETE_IDL)
+    u = decls["union U"]
+    assert (u["switch_type"], u["switch_name"]) == ("long", "d")
+    assert u["fields"] == [
+        {"name": "l", "type": "long", "cases": [1], "default": False},
+        {"name": "dd", "type": "double", "cases": [2, 3], "default": False},
+        {"name": None, "type": "void", "cases": [], "default": True},
+    ]
+    fields = decls["struct S"]["fields"]
+    assert isinstance(fields, list)
+    anonymous = fields[1]
+    assert anonymous["name"] is None and anonymous["type"] == "union"
+    arms = anonymous["definition"]
+    assert arms["kind"] == "union" and arms["tag"] is None
+    assert [(a["name"], a["cases"], a["default"]) for a in arms["fields"]] == [
+        ("a", [1], False),
+        (None, [2], False),
+        ("f", [], True),
+    ]
+    inner = arms["fields"][1]["definition"]
+    assert inner["kind"] == "struct"
+    assert inner["fields"] == [{"name": "lo", "type": "short"}, {"name": "hi", "type": "short"}]
+
+
+def test_dump_json_typedefs_have_their_target() -> None:
+    decls = _dump_text_of(COMPLETE_IDL)
+    assert decls["typedef PPS"]["type"] == "PS*"
+    assert decls["typedef PPS"]["target"] == {"kind": "struct", "name": "S"}
+    assert decls["typedef PPS"]["resolved_type"] == "struct tagS**"
+    assert decls["typedef LPFOO"]["target"] == {"kind": "interface", "name": "IFoo"}
+    assert decls["typedef MYDWORD"]["target"] is None
+    assert decls["typedef MYDWORD"]["resolved_type"] == "unsigned long"
+
+
+def test_dump_json_winrt_event_accessors() -> None:
+    thing = _dump_text_of(WINRT_EVENTS_IDL)["interface IThing"]
+    methods = thing["methods"]
+    assert isinstance(methods, list)
+    assert [(m["name"], m["kind"]) for m in methods] == [
+        ("Changed", "eventadd"),
+        ("Changed", "eventremove"),
+    ]

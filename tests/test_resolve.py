@@ -335,7 +335,9 @@ def test_async_uuid_adds_the_async_twin_interface_like_widl() -> None:
 _LINE = re.compile(r'\s*(?:import\s+"([^"]+)"|importlib\("([^"]+)"\)|typedef\s+(\w+)\s+(\w+))\s*;')
 
 
-def _fake_parse(text: str, path: str, sink: DiagnosticSink, locate: object) -> IdlFile:
+def _fake_parse(
+    text: str, path: str, sink: DiagnosticSink, locate: object, pragmas: object = ()
+) -> IdlFile:
     decls: list[Declaration] = []
     for n, line in enumerate(text.splitlines(), 1):
         m = _LINE.match(line)
@@ -359,8 +361,10 @@ PARSED: list[str] = []
 
 @pytest.fixture
 def fake_frontend(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    def fake_preprocess(path: str, text: str | None, *args: object) -> tuple[str, None]:
-        return (Path(path).read_text() if text is None else text), None
+    def fake_preprocess(
+        path: str, text: str | None, *args: object
+    ) -> tuple[str, None, list[object]]:
+        return (Path(path).read_text() if text is None else text), None, []
 
     monkeypatch.setattr(frontend, "run_preprocessor", fake_preprocess)
     monkeypatch.setattr(frontend, "run_parser", _fake_parse)

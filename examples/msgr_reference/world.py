@@ -35,6 +35,7 @@ class RemotePeer:
     answered: bool = False
     answer: tuple[str, str] = ("", "")  #: what B received as the answer to its invitation
     cancelled: tuple[int, str] | None = None  #: A's Cancel(hr, data), as B received it
+    invitation: str = ""  #: the application data B received with A's invitation
     received_context: str = ""
 
 
@@ -53,6 +54,7 @@ class World:
         }
         self.applications: dict[str, Application] = {}
         self.processes: dict[int, Session] = {}
+        self.process_paths: dict[int, str] = {}
         self.managers: list[SessionManager] = []
         self.app_keys: dict[str, str] = {}
         self.locked_service = False
@@ -89,13 +91,19 @@ class World:
         """Start the application at *path* for *session*; return its process id."""
         pid = next(self._pids)
         self.processes[pid] = session
+        self.process_paths[pid] = path
         return pid
 
     # -- the remote user B
 
     def send_invitation(self, session: Session, user: Any, data: str) -> RemotePeer:
         """A invites B: B's client gets the invitation (B's session has the same SessionID)."""
-        return RemotePeer(session.SessionID, self.remote_address, seen_address=session.LocalAddress)
+        return RemotePeer(
+            session.SessionID,
+            self.remote_address,
+            seen_address=session.LocalAddress,
+            invitation=data,
+        )
 
     def remote_invite(
         self, manager: SessionManager, guid: str, name: str, url: str, data: str
@@ -109,7 +117,6 @@ class World:
         session.invite_app_name = name
         session.invite_app_url = url
         session.peer = RemotePeer(session.SessionID, self.remote_address, answered=True)
-        session.peer.seen_address = session.LocalAddress
         handled = manager._invitation(session, data)
         session.window_opened = not handled
         return session
@@ -215,6 +222,15 @@ class Harness:
         """What B received as the answer to its invitation."""
         return list(session.peer.answer) if session.peer else ["", ""]
 
+    def remote_received_invitation(self, session: Session) -> str:
+        """The application data B received with A's invitation."""
+        return session.peer.invitation if session.peer else ""
+
+    def remote_cancelled(self, session: Session) -> list[object]:
+        """What B received when A cancelled: ``[hr, data]``, or ``[]``."""
+        cancelled = session.peer.cancelled if session.peer else None
+        return list(cancelled) if cancelled is not None else []
+
     def remote_session_id(self, session: Session) -> str:
         """The SessionID of B's session."""
         return session.peer.session_id if session.peer else ""
@@ -231,6 +247,10 @@ class Harness:
     def launched_process(self, session: Session) -> int:
         """The process id launched for the session (0 if none)."""
         return session.launched_pid
+
+    def launched_path(self, session: Session) -> str:
+        """The path of the application launched for the session ("" if none)."""
+        return self.world.process_paths.get(session.launched_pid, "")
 
     def shutdown_client(self) -> None:
         """The local client shuts down."""

@@ -1,12 +1,15 @@
 """The pytest hooks of a generated suite (its ``conftest.py`` imports them from
-:mod:`idlgen.conformance`): ``--impl``, ``--expected-failures`` and their reporting."""
+:mod:`idlgen.conformance`): ``--impl``, ``--expected-failures``, ``--conformance-report`` and
+their reporting."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
 
+from idlgen.conformance.report import ReportPlugin
 from idlgen.conformance.runner import load_implementation
 from idlgen.conformance.spec import ConformanceFailure
 from idlgen.conformance.suite import (
@@ -30,9 +33,12 @@ _INFORMATION_OPTIONS = (
 # --------------------------------------------------------------------------- pytest plugin
 # The generated conftest imports these hooks from here.
 
+#: The name the ``--conformance-report`` writer is registered under.
+REPORT_PLUGIN = "idlgen-conformance-report"
+
 
 def pytest_addoption(parser: Any) -> None:
-    """``--impl`` and ``--expected-failures``."""
+    """``--impl``, ``--expected-failures`` and ``--conformance-report`` (with its label)."""
     group = parser.getgroup("idlgen conformance")
     group.addoption(
         "--impl",
@@ -46,6 +52,21 @@ def pytest_addoption(parser: Any) -> None:
         action="store",
         default=None,
         help="file listing tests known to fail (reported as xfail; passing ones fail the run)",
+    )
+    group.addoption(
+        "--conformance-report",
+        action="store",
+        default=None,
+        metavar="PATH",
+        help="write the conformance report (each rule, its test and outcome) to PATH.md and "
+        "PATH.json",
+    )
+    group.addoption(
+        "--conformance-report-label",
+        action="store",
+        default=None,
+        metavar="LABEL",
+        help="name of the implementation in the report (default: the --impl value)",
     )
 
 
@@ -71,6 +92,15 @@ def pytest_configure(config: Any) -> None:
         except OSError as exc:
             raise pytest.UsageError(f"--expected-failures: cannot read {path}: {exc}") from None
     config.__dict__["_idlgen_expected_failures"] = expected
+    report = config.getoption("--conformance-report", default=None)
+    if report and not config.pluginmanager.has_plugin(REPORT_PLUGIN):
+        implementation = (
+            config.getoption("--conformance-report-label", default=None)
+            or module_name
+            or os.environ.get(IMPL_ENV, "")
+            or "(none)"
+        )
+        config.pluginmanager.register(ReportPlugin(report, implementation), REPORT_PLUGIN)
 
 
 def _expected(item: Any) -> bool:

@@ -90,14 +90,20 @@ def load_scenario_text(text: str, source: str, spec: Spec) -> sc.ScenarioFile | 
 
 
 def run_all(
-    spec: Spec, implementation_factory: Callable[[], Implementation], scenarios: sc.ScenarioFile
+    spec: Spec,
+    implementation_factory: Callable[[], Implementation],
+    scenarios: sc.ScenarioFile,
+    stubs: str = "",
 ) -> dict[str, ConformanceFailure | None]:
     """Run every structural check and scenario, each on a fresh implementation.
 
     Returns ``{check id: failure or None}``: ids are ``kind:...`` for structural checks and
     ``scenario:name`` for scenarios.  Exceptions other than conformance failures count as
-    failures of the check that raised them.
+    failures of the check that raised them.  *stubs* names the generated stubs package whose
+    enum and sink classes the checks use (as the generated suite's fixture does).
     """
+    if stubs:
+        _stub_classes(spec, stubs)
     results: dict[str, ConformanceFailure | None] = {}
     checks = StructuralChecks(spec)
     runner = ScenarioRunner(spec, scenarios)

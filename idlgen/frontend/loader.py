@@ -157,10 +157,10 @@ class Loader:
             if problem is not None:
                 sink.error(Span(path, 0, 0), problem)
                 return IdlFile(path)
-        preprocessed, locate = run_preprocessor(
+        preprocessed, locate, pragmas = run_preprocessor(
             path, text, tuple(self.include_dirs), self.macro_ops, sink
         )
-        f = run_parser(preprocessed, path, sink, locate)
+        f = run_parser(preprocessed, path, sink, locate, pragmas)
         if imported:
             mark_imported(f.declarations)
         return f
@@ -289,19 +289,27 @@ def run_preprocessor(
     include_dirs: tuple[str, ...],
     macro_ops: tuple[MacroOp, ...],
     sink: DiagnosticSink,
-) -> tuple[str, Locate | None]:
-    """Preprocess one file; returns the text and the map back to original positions."""
+) -> tuple[str, Locate | None, list[tuple[int, str]]]:
+    """Preprocess one file; returns the text, the map back to original positions and the
+    ``#pragma`` lines as ``(output lines before it, text)``."""
     from idlgen.frontend.preprocess import preprocess
 
     source = preprocess(path, text=text, include_dirs=include_dirs, macro_ops=macro_ops, sink=sink)
-    return source.text, source.locate
+    return source.text, source.locate, [(p.output_line, p.text) for p in source.pragmas]
 
 
-def run_parser(text: str, path: str, sink: DiagnosticSink, locate: Locate | None) -> IdlFile:
-    """Parse preprocessed text into an :class:`IdlFile`."""
+def run_parser(
+    text: str,
+    path: str,
+    sink: DiagnosticSink,
+    locate: Locate | None,
+    pragmas: Sequence[tuple[int, str]] = (),
+) -> IdlFile:
+    """Parse preprocessed text into an :class:`IdlFile` (*pragmas*: see
+    :func:`run_preprocessor`)."""
     from idlgen.frontend.parser import parse_text
 
-    return parse_text(text, path, sink, locate=locate)
+    return parse_text(text, path, sink, locate=locate, pragmas=pragmas)
 
 
 @contextlib.contextmanager

@@ -10,7 +10,9 @@ file position (through the preprocessor's ``locate`` map) — never exceptions.
 from __future__ import annotations
 
 import re
+import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,7 +22,7 @@ from lark import Lark, Token
 from lark.parsers.lalr_analysis import Shift
 
 from idlgen.diagnostics import DiagnosticSink, Span
-from idlgen.frontend.transform import Locate, ModelBuilder, TransformError, _Declarator
+from idlgen.frontend.transform import Locate, ModelBuilder, PackState, TransformError, _Declarator
 from idlgen.model import Declaration, IdlFile, Pragma
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -129,10 +131,23 @@ class _Parser:
                     return c, lexeme[0]
         return (cands[0] if cands else "UNKNOWN"), lexeme
 
-    def run(self, text: str) -> tuple[list[Declaration] | None, list[_SyntaxError]]:
+    def run(
+        self, text: str, pragmas: Sequence[tuple[int, str]] = ()
+    ) -> tuple[list[Declaration] | None, list[_SyntaxError]]:
         """Scan and parse *text*; returns the declarations (None after a syntax error)
-        and the syntax errors, recovering at ``;`` and ``}`` to find later ones."""
+        and the syntax errors, recovering at ``;`` and ``}`` to find later ones.
+
+        *pragmas* are the preprocessor's ``#pragma`` lines as ``(output lines before it,
+        text)``, in order: each is given to the builder's :class:`PackState` when the
+        parse passes its place: before a reduction, those before the last token shifted (a
+        struct's closing brace, a ``cpp_quote``'s parenthesis) are applied, so a struct gets
+        the packing in effect where it ends, in order with ``cpp_quote`` directives."""
         actions = self.actions
+        packing = self.builder.packing
+        waiting = list(pragmas)
+        waiting.reverse()
+        next_pragma = waiting[-1][0] if waiting else _NEVER
+        shifted_line = 0
         states: list[int] = [self.start_state]
         values: list[Any] = []
         errors: list[_SyntaxError] = []
@@ -232,7 +247,12 @@ class _Parser:
                 if act.__class__ is int:
                     states.append(act)
                     values.append(tok)
+                    shifted_line = tok.line or line
                     break
+                if next_pragma < shifted_line:
+                    while waiting and waiting[-1][0] < shifted_line:
+                        packing.pragma(waiting.pop()[1])
+                    next_pragma = waiting[-1][0] if waiting else _NEVER
                 size, callback, origin = act
                 if size:
                     children = values[-size:]
@@ -418,6 +438,7 @@ def _method_end(text: str, name: Token, limit: int) -> tuple[int, int, int, int,
 
 
 _MAX_ERRORS = 20
+_NEVER = sys.maxsize
 #: Tokens that end a statement or a block: where the parser resumes after an error.
 _SYNC = frozenset({"SEMICOLON", "RBRACE"})
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -451,20 +472,28 @@ def _parser() -> _Parser:
 
 
 def parse_text(
-    text: str, path: str, sink: DiagnosticSink, *, locate: Locate | None = None
+    text: str,
+    path: str,
+    sink: DiagnosticSink,
+    *,
+    locate: Locate | None = None,
+    pragmas: Sequence[tuple[int, str]] = (),
 ) -> IdlFile:
     """Parse preprocessed *text* of the file *path*; errors go to *sink*.
 
     *locate* maps a (line, column) of *text* to ``(file, line, column)`` in the
-    original sources.  Every syntax error the parser can recover from (at the
-    next ``;`` or ``}``) is reported; a file with syntax errors has no declarations.
+    original sources; *pragmas* are the preprocessor's ``#pragma`` lines (see
+    :meth:`_Parser.run`: ``#pragma pack`` sets the packing of structs and unions).
+    Every syntax error the parser can recover from (at the next ``;`` or ``}``) is
+    reported; a file with syntax errors has no declarations.
     """
     p = _parser()
     with p.lock:
         p.builder.path = path
         p.builder.locate = locate
+        p.builder.packing = PackState()
         try:
-            decls, errors = p.run(text)
+            decls, errors = p.run(text, pragmas)
         except TransformError as exc:
             if exc.span is not None and exc.span.line:
                 span = exc.span

@@ -90,10 +90,15 @@ MAX_EXPANSION_STEPS = 50_000
 
 @dataclass(frozen=True, slots=True)
 class Pragma:
-    """A ``#pragma`` line: the text after ``pragma`` and where it was."""
+    """A ``#pragma`` line: the text after ``pragma`` and where it was.
+
+    ``output_line`` is the number of output lines before it: the pragma stands between
+    output lines ``output_line`` and ``output_line + 1`` (what ``#pragma pack`` needs).
+    """
 
     text: str
     span: Span
+    output_line: int = 0
 
 
 # A column map segment: output column start, file, line, column, fixed (no offset).
@@ -752,7 +757,7 @@ class _Preprocessor:
             if rest == "once":
                 self.pragma_once.add(os.path.realpath(self.cur_file))
             else:
-                self.pragmas.append(Pragma(rest, span))
+                self.pragmas.append(Pragma(rest, span, len(self.origins)))
         elif name == "error":
             self.sink.error(span, f"#error {rest}".rstrip())
         elif name == "warning":

@@ -105,6 +105,85 @@ class TransformError(Exception):
         self.span = span
 
 
+class PackState:
+    """The ``#pragma pack`` state while a file is parsed, by MSVC's rules.
+
+    ``current`` is the maximum field alignment in effect (None: natural alignment).
+    :meth:`pragma` takes the text after ``#pragma`` (``pack(push, 2)``, ``pack(pop)``,
+    ``pack(4)``, ``pack()``; other pragmas are ignored); :meth:`cpp_quote` takes the text of
+    a ``cpp_quote`` and applies what it passes to the C compiler: a ``#pragma pack`` or an
+    ``#include`` of ``pshpackN.h`` (push N) or ``poppack.h`` (pop).
+    """
+
+    def __init__(self) -> None:
+        self.current: int | None = None
+        self.stack: list[tuple[str | None, int | None]] = []
+
+    def pragma(self, text: str) -> None:
+        """Apply one ``#pragma`` (the text after the keyword)."""
+        m = _PRAGMA_PACK.fullmatch(text)
+        if m is None:
+            return
+        args = [a.strip() for a in m.group(1).split(",") if a.strip()]
+        if not args:
+            self.current = None
+            return
+        numbers = [_pack_value(a) for a in args]
+        value = next((n for n in numbers if n is not None), None)
+        label = next((a for a, n in zip(args[1:], numbers[1:], strict=True) if n is None), None)
+        if args[0] == "push":
+            self.stack.append((label, self.current))
+            if value is not None:
+                self.current = value
+        elif args[0] == "pop":
+            if label is not None:
+                depth = next(
+                    (i for i in range(len(self.stack) - 1, -1, -1) if self.stack[i][0] == label),
+                    None,
+                )
+                if depth is not None:
+                    self.current = self.stack[depth][1]
+                    del self.stack[depth:]
+            elif self.stack:
+                self.current = self.stack.pop()[1]
+            if value is not None:
+                self.current = value
+        elif len(args) == 1 and value is not None:
+            self.current = value
+
+    def cpp_quote(self, text: str) -> None:
+        """Apply the packing a ``cpp_quote`` passes to the C compiler, if any."""
+        m = _QUOTED_PACKING.fullmatch(text)
+        if m is None:
+            return
+        if m.group("pragma") is not None:
+            self.pragma(m.group("pragma"))
+        elif m.group("push") is not None:
+            self.pragma(f"pack(push, {m.group('push')})")
+        else:
+            self.pragma("pack(pop)")
+
+
+#: ``#pragma pack(...)``: the arguments.
+_PRAGMA_PACK = re.compile(r"\s*pack\s*\(([^()]*)\)\s*")
+#: What a ``cpp_quote`` may say about packing: ``#pragma pack(...)``, ``#include <pshpackN.h>``,
+#: ``#include <poppack.h>``.
+_QUOTED_PACKING = re.compile(
+    r"""\s*\#\s*(?:pragma\s+(?P<pragma>pack\s*\([^()]*\))
+                 |include\s*[<"](?:pshpack(?P<push>[0-9]+)|poppack)\.h[>"])\s*""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def _pack_value(text: str) -> int | None:
+    """The alignment of a ``pack`` argument (1, 2, 4, 8 or 16), else None."""
+    try:
+        value = int(text, 0)
+    except ValueError:
+        return None
+    return value if value in (1, 2, 4, 8, 16) else None
+
+
 @dataclass
 class _Declarator:
     """A C declarator: the name (if any) and the type operations to apply to the base type."""
@@ -178,6 +257,8 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
         super().__init__()
         self.path = path
         self.locate = locate
+        #: ``#pragma pack`` as the parse goes (the parser applies the preprocessor's pragmas)
+        self.packing = PackState()
 
     # ------------------------------------------------------------------ spans
 
@@ -223,6 +304,7 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
 
     def cpp_quote(self, items: list[Any]) -> CppQuote:
         text, _tok = items[1]
+        self.packing.cpp_quote(text)
         return self._decl(CppQuote(text=text, span=self.span(items[0])))
 
     def midl_pragma(self, items: list[Any]) -> Pragma:
@@ -596,7 +678,9 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
         tag, rest = self._tagged_parts(items)
         fields = _collect_fields(rest)
         span = self.span(tag) if tag is not None else _first_span(fields)
-        s = self._decl(Struct(tag.value if tag else None, fields=fields, span=span))
+        s = self._decl(
+            Struct(tag.value if tag else None, fields=fields, span=span, pack=self.packing.current)
+        )
         return TaggedType("struct", s.name, definition=s, span=span)
 
     def struct_ref(self, items: list[Token]) -> TaggedType:
@@ -606,7 +690,9 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
         tag, rest = self._tagged_parts(items)
         fields = _collect_fields(rest)
         span = self.span(tag) if tag is not None else _first_span(fields)
-        u = self._decl(Union(tag.value if tag else None, fields=fields, span=span))
+        u = self._decl(
+            Union(tag.value if tag else None, fields=fields, span=span, pack=self.packing.current)
+        )
         return TaggedType("union", u.name, definition=u, span=span)
 
     def union_encapsulated(self, items: list[Any]) -> TaggedType:
@@ -628,6 +714,7 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
                 switch_name=switch_name.value,
                 arm_name=arm_name.value if arm_name is not None else None,
                 span=span,
+                pack=self.packing.current,
             )
         )
         return TaggedType("union", u.name, definition=u, span=span)

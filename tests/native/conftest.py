@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 import idlgen
+from idlgen.backends.abi import emit as abi_backend
 from idlgen.backends.abi import vtables as vtables_backend
 from idlgen.backends.python import render as python_render
 
@@ -60,16 +61,16 @@ def compile_library(
 def generate_packages(
     sources: list[Path], root: Path, *, include_dirs: tuple[Path, ...] = (), **options: Any
 ) -> None:
-    """Generate stubs and vtable descriptions (no black: layout only) into *root*."""
+    """Generate stubs, layouts and vtable descriptions (no black: layout only) into *root*."""
     mp = pytest.MonkeyPatch()
-    mp.setattr(python_render, "format_python", lambda text: text)
-    mp.setattr(vtables_backend, "format_python", lambda text: text)
+    for backend in (python_render, abi_backend, vtables_backend):
+        mp.setattr(backend, "format_python", lambda text: text)
     try:
         idlgen.generate(
             [str(s) for s in sources],
             root,
             include_dirs=[str(i) for i in include_dirs],
-            emit=["stubs", "events", "abi-vtables"],
+            emit=["stubs", "events", "abi"],
             **options,
         )
     finally:
@@ -86,13 +87,9 @@ def import_generated(root: Path, *names: str) -> list[ModuleType]:
 
 @pytest.fixture(scope="session")
 def testobj(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
-    """The package generated from testobj.idl (with the hand-written stand-in layouts as its
-    ``abi`` module when the generator writes none)."""
+    """The package generated from testobj.idl (stubs, layouts, vtables)."""
     root = tmp_path_factory.mktemp("testobj-packages")
     generate_packages([TESTOBJ_IDL], root)
-    package = root / "testobj"
-    if not (package / "abi.py").exists():
-        shutil.copy(HERE / "testobj_abi.py", package / "abi.py")
     (module, _, _) = import_generated(root, "testobj", "testobj.abi", "testobj.structs")
     yield module
     sys.path.remove(str(root))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ctypes
 import gc
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,9 +59,6 @@ def d3d(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModuleType, 
         defines=["BOOL=WINBOOL"],
         with_imports=True,
     )
-    for package in ("d3d12", "vkd3d"):
-        if not (root / package / "abi.py").exists():  # the stand-in until the abi kind is there
-            shutil.copy(HERE / "d3d12_abi.py", root / package / "abi.py")
     d3d12, vkd3d, _ = import_generated(root, "d3d12", "vkd3d", "d3d12.abi")
     api = native.load(LIBRARY, abi="ms").bind(vkd3d)
     yield d3d12, vkd3d, api

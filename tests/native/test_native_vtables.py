@@ -1,4 +1,5 @@
-"""The ``abi-vtables`` emit kind: ``<pkg>/vtables.py`` describes every vtable slot and function.
+"""``<pkg>/vtables.py`` (the ``abi`` emit kind, beside ``abi.py``) describes every vtable slot
+and function.
 
 Checked here: the facts of the descriptions (slots, type codes, marshalling attributes), a
 differential against the C headers Wine's widl writes (the same methods in the same slots,
@@ -160,11 +161,26 @@ def test_output_is_deterministic_black_clean_and_typed(
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_emit_kind_writes_vtables_beside_the_stubs(tmp_path: Path) -> None:
-    result = idlgen.generate([TESTOBJ_IDL], tmp_path, emit=["stubs", "abi-vtables"])
-    assert "testobj/vtables.py" in result.files
+def test_the_abi_kind_writes_vtables_beside_layouts_and_stubs(tmp_path: Path) -> None:
+    result = idlgen.generate([TESTOBJ_IDL], tmp_path, emit=["stubs", "abi"])
+    assert {"testobj/vtables.py", "testobj/abi.py", "testobj/interfaces.py"} <= set(result.files)
     assert (tmp_path / "testobj" / "vtables.py").is_file()
-    assert "testobj/interfaces.py" in result.files
+
+
+def test_imported_files_get_vtables_too_with_imports(tmp_path: Path) -> None:
+    if not D3D12_IDL.is_file():
+        pytest.skip(f"the mingw-w64 corpus is not at {CORPUS}")
+    result = idlgen.generate(
+        [REPO / "examples" / "vkd3d" / "vkd3d.idl"],
+        tmp_path,
+        emit=["abi"],
+        with_imports=True,
+        **CORPUS_FLAGS,
+    )
+    assert {"vkd3d/vtables.py", "d3d12/vtables.py", "d3dcommon/vtables.py"} <= set(result.files)
+    d3d12 = _module(result.files["d3d12/vtables.py"], "d3d12.vtables")
+    blob = _interfaces(d3d12).get("ID3D10Blob")
+    assert blob is not None and blob.package == "d3dcommon"  # described, and where its class is
 
 
 # --------------------------------------------------------------------------- widl differential

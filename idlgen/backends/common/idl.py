@@ -29,6 +29,7 @@ from idlgen.model import (
     Library,
     Literal,
     MemberExpr,
+    Method,
     Module,
     NamedType,
     NameExpr,
@@ -133,6 +134,12 @@ def _expr(e: Expr, outer: int) -> str:
 
 
 # --------------------------------------------------------------------------- walking
+
+
+def vtable_methods(iface: Interface) -> list[Method]:
+    """The methods of *iface* that have a vtable slot, in order: a ``[call_as(X)]`` method,
+    the wire form of the ``[local]`` method ``X``, has none and is left out."""
+    return [m for m in iface.methods if not m.has_attr("call_as")]
 
 
 def defined_declarations(f: IdlFile) -> Iterator[Declaration]:

@@ -30,7 +30,7 @@ import jinja2
 
 from idlgen import conformance as conf
 from idlgen.backends.common.emitters import register_emitter
-from idlgen.backends.common.idl import defined_declarations, type_spelling
+from idlgen.backends.common.idl import defined_declarations, type_spelling, vtable_methods
 from idlgen.backends.common.naming import (
     RESERVED_MEMBER_NAMES,
     RESERVED_PARAM_NAMES,
@@ -135,7 +135,7 @@ class _SpecBuilder:
             chain.append(base)
             base = self.lookup(base.base.name) if base.base is not None else None
         for iface in reversed(chain):  # inherited members first, in vtable order
-            members += self.methods([m for m in iface.methods if not m.has_attr("call_as")])
+            members += self.methods(vtable_methods(iface))
         root = base.name if isinstance(base, Interface) else "IUnknown"
         flags = [a.name for a in d.attributes if a.name in ("dual", "oleautomation")]
         if any(i.has_attr("dual") for i in chain) and "dual" not in flags:

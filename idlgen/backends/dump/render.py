@@ -10,6 +10,7 @@ interfaces) flattened in place.  Forward declarations are not listed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -18,12 +19,14 @@ from idlgen.backends.common.idl import (
     expression_text,
     qualified_spelling,
     type_spelling,
+    vtable_methods,
 )
 from idlgen.frontend import winrt
 from idlgen.frontend.evaluate import Value, evaluate_expression
 from idlgen.frontend.symbols import SymbolTable
 from idlgen.model import (
     ApiContract,
+    ArrayType,
     CoClass,
     Const,
     Declaration,
@@ -41,12 +44,17 @@ from idlgen.model import (
     Method,
     Module,
     NamedType,
+    NameExpr,
     Param,
+    PointerType,
     RuntimeClass,
+    SafeArrayType,
     Struct,
+    TaggedType,
     Typedef,
     TypeRef,
     Union,
+    inline_definition,
 )
 
 #: WinRT base interfaces of every runtime interface (not listed in ``requires``).
@@ -61,6 +69,8 @@ class _Dumper:
     def __init__(self, f: IdlFile, symbols: SymbolTable | None) -> None:
         self.file = f
         self.symbols = symbols
+        #: id(function or const) -> the name of the ``module`` it is declared in
+        self.module_of: dict[int, str] = {}
 
     def value(self, e: Expr | None) -> Value | None:
         if e is None:
@@ -113,7 +123,8 @@ class _Dumper:
                 "uuid": d.uuid,
                 "base": d.base.name if d.base is not None else None,
                 "attributes": [a.name for a in d.attributes],
-                "methods": [self.method(m) for m in d.methods if not m.has_attr("call_as")],
+                "methods": [self.method(m) for m in vtable_methods(d)],
+                "call_as_methods": [self.method(m) for m in d.methods if m.has_attr("call_as")],
                 "type_params": list(d.type_params),
                 "requires": [
                     qualified_spelling(a)
@@ -205,9 +216,10 @@ class _Dumper:
                     type_spelling(d.switch_type) if d.switch_type is not None else None
                 )
                 out["switch_name"] = d.switch_name
-            out["fields"] = [self.field(f, isinstance(d, Union)) for f in d.fields]
+            out["fields"] = self.fields(d)
             return out
         if isinstance(d, Typedef):
+            target = _alias_target(d.type)
             return {
                 "kind": "typedef",
                 "name": d.name,
@@ -215,6 +227,12 @@ class _Dumper:
                 "type": type_spelling(d.type),
                 "attributes": [a.name for a in d.attributes],
                 "uuid": d.uuid,
+                "target": (
+                    {"kind": _KINDS[type(target)], "name": _declared_name(target)}
+                    if target is not None
+                    else None
+                ),
+                "resolved_type": type_spelling(resolved_type(d.type)),
             }
         if isinstance(d, Const):
             return {
@@ -223,6 +241,7 @@ class _Dumper:
                 "location": self.location(d),
                 "type": type_spelling(d.type),
                 "value": d.value,
+                "module": self.module_of.get(id(d)),
             }
         if isinstance(d, Library | Module):
             out = {
@@ -235,8 +254,13 @@ class _Dumper:
             }
             if isinstance(d, Module):
                 out["dllname"] = _attr_text(d, "dllname")
+                out["functions"] = [f.name for f in d.body if isinstance(f, Function)]
+                out["constants"] = [c.name for c in d.body if isinstance(c, Const)]
             return out
         if isinstance(d, Function):
+            entry = d.get_attr("entry")
+            entry_arg = entry.args[0] if entry is not None and entry.args else None
+            entry_value = self.value(entry_arg) if isinstance(entry_arg, Expr) else None
             return {
                 "kind": "function",
                 "name": d.name,
@@ -244,17 +268,23 @@ class _Dumper:
                 "attributes": [a.name for a in d.attributes],
                 "return_type": type_spelling(d.return_type),
                 "params": [self.param(p) for p in d.params],
+                "module": self.module_of.get(id(d)),
+                "entry": entry_value if isinstance(entry_value, int | str) else None,
             }
         return {"kind": type(d).__name__.lower(), "name": d.name, "location": self.location(d)}
 
     def method(self, m: Method) -> JsonObject:
+        call_as = m.get_attr("call_as")
+        twin = call_as.args[0] if call_as is not None and call_as.args else None
         return {
             "name": m.name,
-            "kind": m.kind,
+            "kind": _method_kind(m),
             "id": m.id,
             "return_type": type_spelling(m.return_type),
             "params": [self.param(p) for p in m.params],
             "helpstring": m.helpstring,
+            "local": m.has_attr("local"),
+            "call_as": twin.name if isinstance(twin, NameExpr | NamedType) else None,
         }
 
     def param(self, p: Param) -> JsonObject:
@@ -271,13 +301,27 @@ class _Dumper:
             "default": default,
         }
 
+    def fields(self, d: Struct | Union) -> list[JsonObject]:
+        return [self.field(f, isinstance(d, Union)) for f in d.fields]
+
     def field(self, f: Field, in_union: bool) -> JsonObject:
         out: JsonObject = {"name": f.name, "type": type_spelling(f.type)}
         if f.bits is not None:
             out["bits"] = self.value(f.bits)
         if in_union:
-            out["cases"] = [self.value(c) for c in f.cases]
-            out["default"] = f.is_default
+            # an encapsulated union's `case x:` labels, or a plain one's [case(x, ...)]
+            labels = f.cases or [
+                e for a in f.attributes if a.name == "case" for e in a.args if isinstance(e, Expr)
+            ]
+            out["cases"] = [self.value(c) for c in labels]
+            out["default"] = f.is_default or f.has_attr("default")
+        inline = inline_definition(f.type)
+        if isinstance(inline, Struct | Union):
+            out["definition"] = {
+                "kind": "struct" if isinstance(inline, Struct) else "union",
+                "tag": inline.name,
+                "fields": self.fields(inline),
+            }
         return out
 
 
@@ -289,17 +333,87 @@ def _attr_text(d: Declaration, name: str) -> str | None:
     if isinstance(arg, str):
         return arg
     if isinstance(arg, Literal):
+        if isinstance(arg.value, str) and arg.kind in ("string", "wstring"):
+            return arg.value
         return arg.text or str(arg.value)
     if isinstance(arg, Expr):
         return expression_text(arg)
     return None
 
 
+def _method_kind(m: Method) -> str:
+    """``Method.kind``, and ``eventadd``/``eventremove`` for WinRT event accessors."""
+    for kind in ("eventadd", "eventremove"):
+        if m.has_attr(kind):
+            return kind
+    return m.kind
+
+
+#: The dump's kind of each declaration class a typedef can end at.
+_KINDS: dict[type, str] = {
+    Interface: "interface",
+    DispInterface: "dispinterface",
+    CoClass: "coclass",
+    Enum: "enum",
+    Struct: "struct",
+    Union: "union",
+    RuntimeClass: "runtimeclass",
+    Delegate: "delegate",
+}
+
+
+def _declared_name(d: Declaration) -> str | None:
+    if isinstance(d, Enum | Struct | Union):
+        return d.typedef_name or d.name
+    return d.name
+
+
+def _alias_target(t: TypeRef) -> Declaration | None:
+    """The declaration type *t* names, looking through pointers, arrays and typedefs
+    (None when it ends at a built-in type)."""
+    seen: set[int] = set()
+    while id(t) not in seen:
+        seen.add(id(t))
+        if isinstance(t, PointerType):
+            t = t.target
+        elif isinstance(t, ArrayType | SafeArrayType):
+            t = t.element
+        elif isinstance(t, NamedType) and isinstance(t.target, Typedef):
+            t = t.target.type
+        elif isinstance(t, NamedType | TaggedType):
+            d = (t.definition or t.target) if isinstance(t, TaggedType) else t.target
+            return d if type(d) in _KINDS else None
+        else:
+            return None
+    return None
+
+
+def resolved_type(t: TypeRef) -> TypeRef:
+    """*t* with every typedef name replaced by the type it stands for (``LPBSTR`` ->
+    ``wchar_t**``); a typedef that refers to itself through others is kept by name."""
+    return _resolve(t, frozenset())
+
+
+def _resolve(t: TypeRef, active: frozenset[int]) -> TypeRef:
+    if isinstance(t, NamedType) and isinstance(t.target, Typedef) and id(t.target) not in active:
+        inner = _resolve(t.target.type, active | {id(t.target)})
+        return dataclasses.replace(inner, is_const=inner.is_const or t.is_const)
+    if isinstance(t, PointerType):
+        return dataclasses.replace(t, target=_resolve(t.target, active))
+    if isinstance(t, ArrayType | SafeArrayType):
+        return dataclasses.replace(t, element=_resolve(t.element, active))
+    return t
+
+
 def dump_json(f: IdlFile, symbols: SymbolTable | None = None) -> JsonObject:
     """The ``idlgen dump --json`` object for *f* (see ``docs/dump-json.md``)."""
     dumper = _Dumper(f, symbols)
     decls: list[JsonObject] = []
-    for d in defined_declarations(f):
+    defined = list(defined_declarations(f))
+    for d in defined:
+        if isinstance(d, Module):
+            dumper.module_of.update({id(m): d.name for m in d.body})
+    for d in defined:
         decls.extend(dumper.declarations(d))
     return {"file": f.path, "declarations": decls}
 

@@ -9,12 +9,16 @@ text.
 Only declarations of the main files are generated; imported declarations are
 referenced through the type map (``IUnknown``/``IDispatch`` come from
 :mod:`idlgen.runtime`, other imported interfaces are typed as the nearest of
-those two, imported enums as ``int``, imported structs/unions as ``object``).
+those two, imported enums as ``int``), except the imported structs and unions the
+file uses: they are copied into its ``structs`` module (unless ``--with-imports``
+generates their own package).
 """
 
 from __future__ import annotations
 
-from idlgen.backends.common.idl import defined_declarations, type_spelling
+import os
+
+from idlgen.backends.common.idl import defined_declarations, type_spelling, vtable_methods
 from idlgen.backends.common.naming import (
     RESERVED_MEMBER_NAMES,
     RESERVED_MODULE_NAMES,
@@ -34,15 +38,19 @@ from idlgen.backends.python.literals import (
     safe_comment,
 )
 from idlgen.backends.python.typemap import (
+    NAMED_TYPES,
     RUNTIME_INTERFACES,
     ClassSymbol,
     TypeMapper,
+    is_void,
     strip_aliases,
 )
 from idlgen.backends.python.views import (
     MODULE_ORDER,
     CoClassView,
+    DllModuleView,
     EnumView,
+    FieldView,
     Imports,
     InterfaceView,
     MemberInfoView,
@@ -65,14 +73,23 @@ from idlgen.model import (
     Enum,
     Expr,
     Field,
+    Function,
     IdlFile,
     Interface,
+    Literal,
     Method,
+    Module,
+    NamedType,
     Namespace,
     Param,
     PointerType,
     RuntimeClass,
     Struct,
+    TaggedType,
+    Typedef,
+    TypeRef,
+    Union,
+    inline_definition,
 )
 
 _COM_ERROR_NOTE = "A failed HRESULT is raised as :class:`idlgen.runtime.COMError`."
@@ -124,7 +141,12 @@ class PackageBuilder(TypeMapper):
         self.sink = DiagnosticSink()
         self.names = NameSpace(RESERVED_MODULE_NAMES)
         self.classes: dict[int, ClassSymbol] = {}  # id(decl) -> generated class
+        self.pending: list[Struct | Union] = []
+        self._generated: set[int] = set()  # the structs and unions generated so far
+        self.opaque: dict[tuple[str, str], ClassSymbol] = {}
         self.decls = list(defined_declarations(f))
+        #: the files of this compilation (the main file and what it #includes)
+        self.own_files = {d.file for d in self.decls}
         self.modules = {m: ModuleView(m, "", Imports(m)) for m in MODULE_ORDER}
 
     # ------------------------------------------------------------------ checks
@@ -144,6 +166,11 @@ class PackageBuilder(TypeMapper):
     def claim_names(self) -> None:
         """Give every generated class its Python name and module, in source order."""
         source_ids = self._source_interfaces()
+        # `typedef struct { ... } *PX;`: the struct is named after the typedef
+        declarator: dict[int, str] = {}
+        for d in self.decls:
+            if isinstance(d, Typedef) and (inline := inline_definition(d.type)) is not None:
+                declarator.setdefault(id(inline), d.name)
         for d in self.decls:
             if isinstance(d, Namespace | RuntimeClass):
                 self.sink.error(d.span, "WinRT IDL is not generated yet (classic COM IDL only)")
@@ -152,9 +179,10 @@ class PackageBuilder(TypeMapper):
                 name = d.typedef_name or d.name
                 if name is not None and self._valid(name, d, "enum"):
                     self.classes[id(d)] = ClassSymbol(self.names.add(name), "enums")
-            elif isinstance(d, Struct):
-                name = d.typedef_name or d.name
-                if name is not None and self._valid(name, d, "struct"):
+            elif isinstance(d, Struct | Union):
+                name = d.typedef_name or d.name or declarator.get(id(d))
+                kind = "struct" if isinstance(d, Struct) else "union"
+                if name is not None and self._valid(name, d, kind):
                     self.classes[id(d)] = ClassSymbol(self.names.add(name), "structs")
             elif isinstance(d, Interface):
                 if d.name in RUNTIME_INTERFACES:
@@ -297,7 +325,7 @@ class PackageBuilder(TypeMapper):
         return f"tuple[{', '.join(values)}]"
 
     def _method_view(
-        self, m: Method, name: str, imp: Imports
+        self, m: Method | Function, name: str, imp: Imports
     ) -> tuple[MethodView, list[ParamView]]:
         views, args = self._params(m.params, imp)
         outs: list[str] = []
@@ -437,7 +465,7 @@ class PackageBuilder(TypeMapper):
                 self._enum(d, enums)
             elif isinstance(d, Const):
                 self._const(d, consts)
-            elif isinstance(d, Struct) and id(d) in self.classes:
+            elif isinstance(d, Struct | Union) and id(d) in self.classes:
                 self._struct(d)
             elif isinstance(d, Interface | DispInterface) and id(d) in self.classes:
                 if self.classes[id(d)].module == "events":
@@ -446,6 +474,21 @@ class PackageBuilder(TypeMapper):
                     self._interface(d)
             elif isinstance(d, CoClass) and id(d) in self.classes:
                 self._coclass(d)
+            elif isinstance(d, Module) and self._valid(d.name, d, "module"):
+                self._dll_module(d)
+        for d in self.decls:
+            if isinstance(d, Typedef) and self._valid(d.name, d, "typedef"):
+                self._alias(d)
+        # structs and unions given a class on the way (imported, or defined in a field);
+        # generating them may give more
+        while self.pending:
+            d = self.pending.pop(0)
+            if id(d) not in self._generated:
+                self._struct(d)
+        for sym in self.opaque.values():
+            doc = _doc("Declared but not defined in the IDL: an opaque type, used by pointer.")
+            self.modules["structs"].structs.append(StructView(sym.name, doc, [], opaque=True))
+            self.modules["structs"].exports.append(sym.name)
         self._order_interfaces()
         self._mark_overrides()
         for co in self.modules["coclasses"].coclasses:
@@ -504,19 +547,165 @@ class PackageBuilder(TypeMapper):
         elif constants:
             mod.enums.append(EnumView(None, "", None, [], constants))
 
-    def _struct(self, d: Struct) -> None:
+    def _struct(self, d: Struct | Union) -> None:
+        """A dataclass for struct or union *d*.  The arms of a union (and of an anonymous
+        union member of a struct, reachable by their C names) are keyword arguments that
+        default to None: a value sets the one in use."""
         mod = self.modules["structs"]
+        imp = mod.imports
         sym = self.classes[id(d)]
-        mod.imports.modules.add("dataclasses")
+        self._generated.add(id(d))
+        imp.modules.add("dataclasses")
         ns = NameSpace()
-        fields: list[tuple[str, str]] = []
-        for i, f in enumerate(d.fields):
+        fields: list[FieldView] = []
+        arms: list[str] = []
+        is_union = isinstance(d, Union)
+        if (
+            isinstance(d, Union)
+            and d.switch_type is not None
+            and d.switch_name is not None
+            and self._valid(d.switch_name, d, "discriminant")
+        ):
+            switch = self.annotation(d.switch_type, imp)
+            fields.append(FieldView(ns.add(d.switch_name), switch))
+        self._fields(d.fields, sym.name, ns, imp, fields, arms, in_union=is_union)
+        notes: list[str | None] = [d.helpstring]
+        if is_union:
+            notes.append("A union: set the arm in use (the others stay None).")
+        elif arms:
+            notes.append(f"{', '.join(arms)}: arms of an anonymous union (set the one in use).")
+        if d.file and d.file not in self.own_files:
+            notes.append(f"Copied from {os.path.basename(d.file)}, an imported file.")
+        doc = joined_docstring(*notes) if any(notes) else None
+        mod.exports.append(sym.name)
+        kw_only = any(f.default is not None for f in fields)
+        mod.structs.append(StructView(sym.name, doc, fields, kw_only=kw_only))
+
+    def _fields(
+        self,
+        fields: list[Field],
+        owner: str,
+        ns: NameSpace,
+        imp: Imports,
+        out: list[FieldView],
+        arms: list[str],
+        *,
+        in_union: bool,
+    ) -> None:
+        """The field views of *fields* (appended to *out*); the members of an anonymous
+        struct or union member are fields of their own (C's names reach them)."""
+        for i, f in enumerate(fields):
+            inline = f.type.definition if isinstance(f.type, TaggedType) else None
+            defined = isinstance(inline, Struct | Union) and inline.is_defined
+            if f.name is None and defined and isinstance(inline, Struct | Union):
+                nested = in_union or isinstance(inline, Union)
+                self._fields(inline.fields, owner, ns, imp, out, arms, in_union=nested)
+                continue
+            if f.name is None and is_void(f.type):
+                continue  # an empty arm (`default: ;`)
             fname = f.name if f.name is not None else f"anonymous{i}"
             if not self._valid(fname, f, "field"):
                 fname = f"field{i}"
-            fields.append((ns.add(fname), self._field_type(f, mod.imports)))
-        mod.exports.append(sym.name)
-        mod.structs.append(StructView(sym.name, _doc(d.helpstring), fields))
+            if (
+                isinstance(inline, Struct | Union)
+                and defined
+                and not (inline.typedef_name or inline.name)
+            ):
+                # `struct { ... } x;`: a class of its own, named after the field
+                self.record_class(inline, imp, hint=f"{owner}_{fname}")
+            annotation = self._field_type(f, imp)
+            name = ns.add(fname)
+            if in_union:
+                out.append(FieldView(name, _optional(annotation), "None"))
+                arms.append(name)
+            else:
+                out.append(FieldView(name, annotation))
+
+    def _alias(self, d: Typedef) -> None:
+        """``Alias: TypeAlias = Class`` for a typedef of a class (through pointers and other
+        typedefs: ``typedef IFoo *LPFOO``), at the end of the class's module."""
+        end = _alias_end(d.type)
+        if end is None:
+            return
+        decl = end.target if isinstance(end, NamedType) else (end.definition or end.target)
+        has_class = (
+            isinstance(decl, Struct | Union)  # always a class: generated, copied or opaque
+            or (isinstance(end, TaggedType) and end.keyword != "enum")
+            or (decl is not None and (id(decl) in self.classes or id(decl) in self.external))
+            or (decl is None and isinstance(end, NamedType) and end.name in RUNTIME_INTERFACES)
+            or (isinstance(decl, Interface) and decl.name in RUNTIME_INTERFACES)
+        )
+        if not has_class:
+            return  # an imported enum (int), an interface without a class of its own ...
+        target = self.annotation(end, Imports(""), runtime=True)  # gives the class if need be
+        if decl is not None and id(decl) in self.classes:
+            module = self.classes[id(decl)].module
+        elif decl is not None and id(decl) in self.external:
+            module = _module_of_kind(decl)
+        elif isinstance(end, TaggedType) or isinstance(decl, Struct | Union):
+            module = "structs"  # an opaque class
+        else:
+            module = "interfaces"  # the runtime's IUnknown or IDispatch
+        mod = self.modules[module]
+        self.annotation(end, mod.imports, runtime=True)
+        if target == d.name:
+            return  # `typedef struct X X`: the class has the name already
+        name = self.names.add(d.name)
+        mod.imports.typing.add("TypeAlias")
+        mod.aliases.append((name, target))
+        mod.exports.append(name)
+
+    def _dll_module(self, d: Module) -> None:
+        """A class for IDL module *d*: its constants, and its functions as signatures that
+        raise, saying how to call them through the native runtime."""
+        mod = self.modules["modules"]
+        imp = mod.imports
+        name = self.names.add(d.name)
+        ns = NameSpace({*RESERVED_MEMBER_NAMES, "_dllname_"})
+        dll = d.get_attr("dllname")
+        dll_arg = dll.args[0] if dll is not None and dll.args else None
+        dllname = dll_arg.value if isinstance(dll_arg, Literal) else None
+        consts: list[tuple[str, str]] = []
+        functions: list[tuple[MethodView, list[str]]] = []
+        for member in d.body:
+            if isinstance(member, Const) and self._valid(member.name, member, "constant"):
+                if _literal_ok(member.value):
+                    consts.append((ns.add(member.name), py_literal(member.value)))
+            elif isinstance(member, Function) and self._valid(member.name, member, "function"):
+                fname = ns.add(member.name)
+                view, _ = self._method_view(member, fname, imp)
+                view.has_self = False
+                view.dummy_body = False
+                where = f"exported by {dllname}" if isinstance(dllname, str) else "a DLL function"
+                error = [
+                    f"{name}.{fname} is {where}; these stubs only describe it. ",
+                    "Call it through the native runtime: ",
+                    "idlgen.runtime.native.load(<path of the DLL>)",
+                    f".bind(<this package, generated with --emit abi>).{fname}(...)",
+                ]
+                functions.append((view, [py_literal(part) for part in error]))
+        if consts:
+            imp.typing.add("Final")
+        imp.typing.add("ClassVar")
+        doc = joined_docstring(
+            d.helpstring or f"The {d.name} module.",
+            (
+                "Its functions are signatures only: calling one needs the native runtime\n"
+                "(idlgen.runtime.native: ``load(dll).bind(package)``)."
+            )
+            if functions
+            else None,
+        )
+        mod.dll_modules.append(
+            DllModuleView(
+                name,
+                doc,
+                py_literal(dllname if isinstance(dllname, str) else None),
+                consts,
+                functions,
+            )
+        )
+        mod.exports.append(name)
 
     def _field_type(self, f: Field, imp: Imports) -> str:
         t = strip_aliases(f.type)
@@ -531,12 +720,9 @@ class PackageBuilder(TypeMapper):
 
     def _base_of(self, d: Interface, imp: Imports) -> str:
         base = d.base.target if d.base is not None else None
-        if base is not None and id(base) in self.classes:
-            sym = self.classes[id(base)]
-            imp.use_local(sym.module, sym.name, runtime=True)
-            return sym.name
-        if base is not None and id(base) in self.external:
-            return self._use_external(base, imp, runtime=True)
+        generated = self.generated_class(base, imp, runtime=True)
+        if generated is not None:
+            return generated
         if d.base is not None and d.base.name == "IDispatch":
             imp.runtime.add("IDispatch")
             return "IDispatch"
@@ -555,7 +741,7 @@ class PackageBuilder(TypeMapper):
         members_ns = NameSpace(RESERVED_MEMBER_NAMES)
         if isinstance(d, Interface):
             bases = [self._base_of(d, imp)]
-            infos, items = self._interface_items(d.methods, imp, members_ns)
+            infos, items = self._interface_items(vtable_methods(d), imp, members_ns)
         else:
             bases, infos, items = self._dispinterface_items(d, imp, members_ns)
         if any(i.params for i in infos):
@@ -612,7 +798,7 @@ class PackageBuilder(TypeMapper):
         ns = NameSpace(RESERVED_MEMBER_NAMES)
         events: list[tuple[str, str]] = []
         methods: list[MethodView] = []
-        for m in d.methods:
+        for m in vtable_methods(d) if isinstance(d, Interface) else d.methods:
             if not self._valid(m.name, m, "event"):
                 continue
             name = ns.add(m.name)
@@ -861,3 +1047,33 @@ def _optional(annotation: str) -> str:
 
 def _literal_ok(value: object) -> bool:
     return isinstance(value, int | float | str)
+
+
+def _alias_end(t: TypeRef) -> NamedType | TaggedType | None:
+    """What a typedef names, through pointers and typedefs (None for anything else:
+    arrays, built-in types, the type map's own names such as ``BSTR``)."""
+    seen: set[int] = set()
+    while id(t) not in seen:
+        seen.add(id(t))
+        if isinstance(t, PointerType):
+            t = t.target
+        elif isinstance(t, NamedType) and t.name in NAMED_TYPES:
+            return None
+        elif isinstance(t, NamedType) and isinstance(t.target, Typedef):
+            t = t.target.type
+        elif isinstance(t, NamedType | TaggedType):
+            return t
+        else:
+            return None
+    return None
+
+
+def _module_of_kind(d: Declaration) -> str:
+    """The generated module a class of this kind lives in (for another package's class)."""
+    if isinstance(d, Enum):
+        return "enums"
+    if isinstance(d, Struct | Union):
+        return "structs"
+    if isinstance(d, CoClass):
+        return "coclasses"
+    return "interfaces"

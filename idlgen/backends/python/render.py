@@ -17,7 +17,13 @@ from functools import lru_cache
 
 import jinja2
 
-from idlgen.backends.common.emitters import BUILTIN_TARGETS, EMITTERS, Emitter, register_emitter
+from idlgen.backends.common.emitters import (
+    BUILTIN_TARGETS,
+    EMITTERS,
+    FILE_EMITTERS,
+    Emitter,
+    register_emitter,
+)
 from idlgen.backends.common.idl import defined_declarations
 from idlgen.backends.common.naming import NameSpace, package_name_for
 from idlgen.backends.common.templates import load_template
@@ -153,6 +159,7 @@ _MODULE_TITLES = {
     "interfaces": "Interfaces",
     "events": "Event sinks",
     "coclasses": "Coclasses",
+    "modules": "DLL modules (functions and constants)",
 }
 
 
@@ -241,6 +248,7 @@ def render_package(
         }
         for b in builders.values():
             b.external = external
+    packages = {f.path: name for f, name, _ in jobs}
     for f, name, imported in jobs:
         builder = builders.get(id(f))
         if builder is not None:
@@ -249,8 +257,10 @@ def render_package(
             except CompileError as exc:
                 problems.extend(exc.diagnostics)
                 continue
-        if not imported:
-            for target in sorted(set(emit) - set(BUILTIN_TARGETS)):
+        for target in sorted(set(emit) - set(BUILTIN_TARGETS)):
+            if target in FILE_EMITTERS:
+                out.update(FILE_EMITTERS[target](program, name, packages))
+            elif not imported:
                 out.update(EMITTERS[target](program, name))
     if problems:
         raise CompileError(problems)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from idlgen.backends.common.naming import NameSpace
+from idlgen.backends.common.naming import NameSpace, is_identifier
 from idlgen.backends.python.views import Imports
 from idlgen.frontend.symbols import BUILTIN_TYPE_NAMES
 from idlgen.model import (
@@ -21,9 +21,11 @@ from idlgen.model import (
     Param,
     PointerType,
     SafeArrayType,
+    Struct,
     TaggedType,
     Typedef,
     TypeRef,
+    Union,
 )
 
 #: IDL type names mapped before typedefs are followed: (annotation, import).
@@ -45,7 +47,7 @@ NAMED_TYPES: dict[str, tuple[str, str | None]] = {
     "CY": ("decimal.Decimal", "decimal"),
     "CURRENCY": ("decimal.Decimal", "decimal"),
     "DECIMAL": ("decimal.Decimal", "decimal"),
-    "VARIANT": ("object", None),
+    "VARIANT": ("object", None),  # annotated UNTYPED["VARIANT"]
     "VARIANTARG": ("object", None),
     "HRESULT": ("int", None),
     "SCODE": ("int", None),
@@ -57,6 +59,14 @@ NAMED_TYPES: dict[str, tuple[str, str | None]] = {
     "REFIID": ("uuid.UUID", "uuid"),
     "REFCLSID": ("uuid.UUID", "uuid"),
 }
+
+#: The annotations of what the IDL itself leaves untyped, and so the only ``object`` the type
+#: map gives: a VARIANT (``VARIANT``, ``VARIANTARG``) holds a value of any type, a ``void *``
+#: points at anything.  (``scripts/count_untyped.py`` relabels them to count them.)
+UNTYPED: dict[str, str] = {"VARIANT": "object", "void*": "object"}
+
+#: The type names standing for a VARIANT.
+VARIANT_TYPES = frozenset({"VARIANT", "VARIANTARG"})
 
 #: Interfaces the runtime provides classes for.
 RUNTIME_INTERFACES = frozenset({"IUnknown", "IDispatch"})
@@ -98,7 +108,12 @@ def strip_aliases(t: TypeRef) -> TypeRef:
 class TypeMapper:
     """The type map applied (a mixin of :class:`~idlgen.backends.python.builder.PackageBuilder`):
     an IDL type becomes the annotation of a generated class, a runtime class or a builtin, and
-    the imports it needs are recorded in the module's :class:`Imports`."""
+    the imports it needs are recorded in the module's :class:`Imports`.
+
+    A struct or union with no class yet — one of an imported file (without
+    ``--with-imports``), or one defined in place in a field — gets one here, in ``structs``:
+    it is queued in :attr:`pending` for the builder to generate.  A struct or union that is
+    declared but never defined gets an opaque class (:attr:`opaque`)."""
 
     #: classes generated in this package: id(decl) -> symbol
     classes: dict[int, ClassSymbol]
@@ -107,10 +122,16 @@ class TypeMapper:
     #: the module-level names of the package being built
     names: NameSpace
     _aliases: dict[tuple[str, str], str]
+    #: structs and unions given a class while building, still to be generated
+    pending: list[Struct | Union]
+    #: opaque structs and unions (declared, never defined): (keyword, tag) -> symbol
+    opaque: dict[tuple[str, str], ClassSymbol]
 
     def annotation(self, t: TypeRef, imp: Imports, *, runtime: bool = False) -> str:
         """The Python annotation for IDL type *t* (see docs/generated-code.md)."""
         if isinstance(t, NamedType):
+            if t.name in VARIANT_TYPES:
+                return UNTYPED["VARIANT"]
             mapped = NAMED_TYPES.get(t.name)
             if mapped is not None:
                 text, module = mapped
@@ -118,47 +139,30 @@ class TypeMapper:
                     imp.modules.add(module)
                 return text
             target = t.target
-            if target is not None and id(target) in self.classes:
-                sym = self.classes[id(target)]
-                imp.use_local(sym.module, sym.name, runtime=runtime)
-                return sym.name
-            if target is not None and id(target) in self.external:
-                return self._use_external(target, imp, runtime=runtime)
+            generated = self.generated_class(target, imp, runtime=runtime)
+            if generated is not None:
+                return generated
             if isinstance(target, Interface | DispInterface | CoClass):
                 return self._runtime_interface(target, imp)
             if isinstance(target, Typedef):
-                inline = target.type
-                if (
-                    isinstance(inline, TaggedType)
-                    and inline.definition is not None
-                    and (
-                        id(inline.definition) in self.classes
-                        or id(inline.definition) in self.external
-                    )
-                ):
-                    return self.annotation(inline, imp, runtime=runtime)
                 return self.annotation(target.type, imp, runtime=runtime)
             if isinstance(target, Enum):
                 return "int"
+            if isinstance(target, Struct | Union) and target.is_defined:
+                return self.record_class(target, imp, runtime=runtime)
             if target is None and t.name in RUNTIME_INTERFACES:
                 imp.runtime.add(t.name)
                 return t.name
-            if target is None:
-                return (
-                    self.annotation(BaseType(t.name), imp)
-                    if t.name in BUILTIN_TYPE_NAMES
-                    else "object"
-                )
-            return "object"
+            if target is None and t.name in BUILTIN_TYPE_NAMES:
+                return self.annotation(BaseType(t.name), imp)
+            return self._opaque_class("type", t.name, imp, runtime=runtime)
         if isinstance(t, TaggedType):
             d = t.definition or t.target
-            if d is not None and id(d) in self.classes:
-                sym = self.classes[id(d)]
-                imp.use_local(sym.module, sym.name, runtime=runtime)
-                return sym.name
-            if d is not None and id(d) in self.external:
-                return self._use_external(d, imp, runtime=runtime)
-            return "int" if t.keyword == "enum" else "object"
+            if t.keyword == "enum":
+                return self.generated_class(d, imp, runtime=runtime) or "int"
+            if isinstance(d, Struct | Union) and d.is_defined:
+                return self.record_class(d, imp, runtime=runtime)
+            return self._opaque_class(t.keyword, t.tag, imp, runtime=runtime)
         if isinstance(t, BaseType):
             if t.name in ("char", "wchar_t"):
                 return "str"
@@ -168,10 +172,13 @@ class TypeMapper:
             if self._is_char(inner):
                 return "str"
             if isinstance(inner, BaseType) and inner.name == "void":
-                return "object"
-            if isinstance(inner, FunctionType):
-                return "object"
+                return UNTYPED["void*"]
             return self.annotation(t.target, imp, runtime=runtime)
+        if isinstance(t, FunctionType):
+            imp.abc_types.add("Callable")
+            args = ", ".join(self.annotation(p.type, imp) for p in t.params if not is_void(p.type))
+            result = "None" if is_void(t.return_type) else self.annotation(t.return_type, imp)
+            return f"Callable[[{args}], {result}]"
         if isinstance(t, ArrayType):
             if self._is_char(strip_aliases(t.element)):
                 return "str"
@@ -180,7 +187,48 @@ class TypeMapper:
         if isinstance(t, SafeArrayType):
             imp.abc_types.add("Sequence")
             return f"Sequence[{self.annotation(t.element, imp, runtime=runtime)}]"
-        return "object"
+        raise TypeError(f"no annotation for {type(t).__name__}")  # pragma: no cover
+
+    def record_class(
+        self, d: Struct | Union, imp: Imports, *, runtime: bool = False, hint: str | None = None
+    ) -> str:
+        """The class of struct or union *d*, given one in ``structs`` (and queued in
+        :attr:`pending`) if it has none yet: named by its typedef name, its tag or *hint*."""
+        generated = self.generated_class(d, imp, runtime=runtime)
+        if generated is not None:
+            return generated
+        kind = "struct" if isinstance(d, Struct) else "union"
+        name = d.typedef_name or d.name or hint or f"anonymous_{kind}"
+        sym = ClassSymbol(self.names.add(name if is_identifier(name) else kind), "structs")
+        self.classes[id(d)] = sym
+        self.pending.append(d)
+        imp.use_local(sym.module, sym.name, runtime=runtime)
+        return sym.name
+
+    def generated_class(self, d: Declaration | None, imp: Imports, *, runtime: bool) -> str | None:
+        """The name of the class generated for *d* — in this package or, with
+        ``--with-imports``, another one (imported here) — or None when it has none."""
+        if d is None:
+            return None
+        sym = self.classes.get(id(d))
+        if sym is not None:
+            imp.use_local(sym.module, sym.name, runtime=runtime)
+            return sym.name
+        if id(d) in self.external:
+            return self._use_external(d, imp, runtime=runtime)
+        return None
+
+    def _opaque_class(self, keyword: str, tag: str | None, imp: Imports, *, runtime: bool) -> str:
+        """The opaque class for a struct or union (or unknown type name) that is declared
+        but never defined: only ever used by pointer, it has no fields to give."""
+        key = (keyword, tag or keyword)
+        sym = self.opaque.get(key)
+        if sym is None:
+            name = key[1] if is_identifier(key[1]) else f"opaque_{keyword}"
+            sym = ClassSymbol(self.names.add(name), "structs")
+            self.opaque[key] = sym
+        imp.use_local(sym.module, sym.name, runtime=runtime)
+        return sym.name
 
     @staticmethod
     def _is_char(t: TypeRef) -> bool:
@@ -261,3 +309,8 @@ class TypeMapper:
         if isinstance(t0, NamedType) and t0.name in ("HRESULT", "SCODE"):
             return False
         return not (isinstance(t0, BaseType) and t0.name == "void")
+
+
+def is_void(t: TypeRef) -> bool:
+    """True for the C type ``void``."""
+    return isinstance(t, BaseType) and t.name == "void"

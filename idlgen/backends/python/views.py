@@ -14,7 +14,7 @@ from idlgen.backends.python.literals import py_literal
 from idlgen.output.format import LINE_LENGTH
 
 #: The generated modules of a package, in the order they are rendered.
-MODULE_ORDER = ("constants", "enums", "structs", "interfaces", "events", "coclasses")
+MODULE_ORDER = ("constants", "enums", "structs", "interfaces", "events", "coclasses", "modules")
 
 
 @dataclass
@@ -178,12 +178,14 @@ class MethodView:
     ignore: str | None = None
     #: an abstract stub without docstring: black puts its ``...`` on the ``def`` line
     dummy_body: bool = False
+    #: False for a ``staticmethod`` (a function of a DLL module)
+    has_self: bool = True
 
     @property
     def layout(self) -> str:
         """The ``def`` line as black lays it out: "line" (all on one line), "hug" (the
         parameters on one line of their own) or "exploded" (one parameter per line)."""
-        args = ", ".join(["self", *(p.source for p in self.params)])
+        args = self.args_source
         tail = f") -> {self.returns}:" + (" ..." if self.dummy_body else "")
         if self.ignore is None and fits(4, f"def {self.name}({args}{tail}"):
             return "line"
@@ -193,8 +195,9 @@ class MethodView:
 
     @property
     def args_source(self) -> str:
-        """``self`` and the parameters, on one line."""
-        return ", ".join(["self", *(p.source for p in self.params)])
+        """``self`` (unless static) and the parameters, on one line."""
+        first = ["self"] if self.has_self else []
+        return ", ".join([*first, *(p.source for p in self.params)])
 
     @property
     def key(self) -> tuple[object, ...]:
@@ -267,12 +270,44 @@ class EnumView:
 
 
 @dataclass
+class FieldView:
+    """One field of a struct or union class: ``name: annotation[ = default]``."""
+
+    name: str
+    annotation: str
+    default: str | None = None  # Python source; union arms default to None
+
+    @property
+    def source(self) -> str:
+        """The field as a line of the class body."""
+        default = f" = {self.default}" if self.default is not None else ""
+        return f"{self.name}: {self.annotation}{default}"
+
+
+@dataclass
 class StructView:
-    """A dataclass for a struct."""
+    """A dataclass for a struct or union, or a plain class for an opaque one."""
 
     name: str
     doc: str | None
-    fields: list[tuple[str, str]]  # (name, annotation)
+    fields: list[FieldView]
+    #: the fields are keyword-only (union arms default to None, other fields may follow)
+    kw_only: bool = False
+    #: declared but not defined: a class without fields, not a dataclass
+    opaque: bool = False
+
+
+@dataclass
+class DllModuleView:
+    """A class for an IDL ``module``: its DLL, constants and functions (static methods that
+    raise an error saying how to call them: calling one needs the native runtime)."""
+
+    name: str
+    doc: str
+    dllname: str  # literal
+    consts: list[tuple[str, str]]  # (name, value literal)
+    #: (signature, the message of the error it raises: literals to concatenate, one a line)
+    functions: list[tuple[MethodView, list[str]]]
 
 
 @dataclass
@@ -303,6 +338,9 @@ class ModuleView:
     interfaces: list[InterfaceView] = field(default_factory=list)
     sinks: list[SinkView] = field(default_factory=list)
     coclasses: list[CoClassView] = field(default_factory=list)
+    dll_modules: list[DllModuleView] = field(default_factory=list)
+    #: typedef aliases of generated classes: (alias, class name)
+    aliases: list[tuple[str, str]] = field(default_factory=list)
     hresults: list[tuple[str, str]] = field(default_factory=list)  # (hex value, name literal)
     exports: list[str] = field(default_factory=list)
 

@@ -14,7 +14,7 @@ import importlib
 import threading
 import types
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from idlgen.runtime.interfaces import IDispatch, IUnknown, is_interface
@@ -38,8 +38,15 @@ class DescriptionError(TypeError):
 class Scope:
     """The interfaces and layouts the type codes of one ``vtables`` module refer to."""
 
-    def __init__(self, package: str | None, interfaces: Iterable[d.Interface]) -> None:
+    def __init__(
+        self,
+        package: str | None,
+        interfaces: Iterable[d.Interface],
+        layout_packages: Mapping[str, str] | None = None,
+    ) -> None:
         self.package = package
+        #: the package whose ``abi`` module has a layout another IDL file declares
+        self.layout_packages = dict(layout_packages or {})
         self.interfaces: dict[str, d.Interface] = {}
         for builtin in (d.IUNKNOWN, d.IDISPATCH, d.ICLASSFACTORY):
             self.interfaces[builtin.name] = builtin
@@ -61,15 +68,14 @@ class Scope:
         return f"package {self.package}" if self.package else "idlgen's built-in descriptions"
 
     def layout(self, kind: str, name: str) -> Any:
-        """The ctypes class of ``struct``/``union`` *name* from the package's ``abi`` module."""
+        """The ctypes class of ``struct``/``union`` *name*: from the package's ``abi`` module,
+        else (a layout of an imported file) from the ``abi`` module of that file's package."""
         if not self._layouts_loaded:
             self._layouts_loaded = True
-            if self.package:
-                try:
-                    self._layouts = importlib.import_module(f"{self.package}.abi")
-                except ImportError:
-                    self._layouts = None
+            self._layouts = _abi_module(self.package)
         found = getattr(self._layouts, name, None) if self._layouts is not None else None
+        if not isinstance(found, type) and name in self.layout_packages:
+            found = getattr(_abi_module(self.layout_packages[name]), name, None)
         if not isinstance(found, type):
             if self._layouts is None:
                 raise DescriptionError(
@@ -78,6 +84,15 @@ class Scope:
                 )
             raise DescriptionError(f"{kind} {name}: no ctypes layout in {self._layouts.__name__}")
         return found
+
+
+def _abi_module(package: str | None) -> types.ModuleType | None:
+    if not package:
+        return None
+    try:
+        return importlib.import_module(f"{package}.abi")
+    except ImportError:
+        return None
 
 
 BUILTIN_SCOPE = Scope(None, ())
@@ -99,7 +114,9 @@ def load_descriptions(module: types.ModuleType) -> Scope:
         if scope is not None:
             return scope
         interfaces = [v for v in vars(module).values() if isinstance(v, d.Interface)]
-        scope = Scope(module.__package__ or None, interfaces)
+        scope = Scope(
+            module.__package__ or None, interfaces, getattr(module, "LAYOUT_PACKAGES", None)
+        )
         for i in interfaces:
             _scopes.setdefault(id(i), scope)
             _by_iid.setdefault(uuid.UUID(i.iid), i)

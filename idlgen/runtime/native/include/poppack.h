@@ -1,0 +1,3 @@
+/* <poppack.h> for widl's headers on non-Windows systems: see idlgen_windows.h.
+ * Included again and again: no include guard. */
+#pragma pack(pop)

@@ -1,0 +1,5 @@
+/* <rpc.h> for widl's headers on non-Windows systems: see idlgen_windows.h. */
+#ifndef IDLGEN_STUB_RPC_H
+#define IDLGEN_STUB_RPC_H
+#include "idlgen_windows.h"
+#endif

@@ -1,0 +1,5 @@
+/* <winapifamily.h> for widl's headers on non-Windows systems: see idlgen_windows.h. */
+#ifndef IDLGEN_STUB_WINAPIFAMILY_H
+#define IDLGEN_STUB_WINAPIFAMILY_H
+#include "idlgen_windows.h"
+#endif

@@ -1,0 +1,5 @@
+/* <windows.h> for widl's headers on non-Windows systems: see idlgen_windows.h. */
+#ifndef IDLGEN_STUB_WINDOWS_H
+#define IDLGEN_STUB_WINDOWS_H
+#include "idlgen_windows.h"
+#endif
