@@ -125,9 +125,17 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def _print(diagnostics: Sequence[Diagnostic], quiet: bool) -> None:
-    """Print *diagnostics* like ``idlgen check`` does; with *quiet*, errors only."""
-    print_diagnostics([d for d in diagnostics if d.is_error or not quiet])
+def _print(diagnostics: Sequence[Diagnostic], quiet: bool, counts: object = None) -> None:
+    """Print *diagnostics* like ``idlgen check`` does; with *quiet*, errors only.
+
+    *counts* (default: *diagnostics*) carries the numbers of diagnostics not kept.
+    """
+    source = diagnostics if counts is None else counts
+    omitted = (
+        getattr(source, "omitted_errors", 0),
+        0 if quiet else getattr(source, "omitted_warnings", 0),
+    )
+    print_diagnostics([d for d in diagnostics if d.is_error or not quiet], omitted=omitted)
 
 
 def _load_config(args: argparse.Namespace) -> Config | None:
@@ -150,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = _load_config(args)
     except ConfigError as exc:
-        _print(exc.diagnostics, quiet=False)
+        _print(exc.diagnostics, False, exc)
         return EXIT_USAGE
     if config is not None and args.verbose:
         print(f"idlgen: using configuration {_display(str(config.path))}")
@@ -220,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
     except CompileError as exc:
         if progress is not None:
             progress.clear()
-        _print(exc.diagnostics, quiet)
+        _print(exc.diagnostics, quiet, exc)
         return EXIT_ERRORS
     _print(result.render.diagnostics, quiet)
 
