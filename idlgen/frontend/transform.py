@@ -156,7 +156,10 @@ def _unescape(body: str) -> str:
         value = ast.literal_eval('"' + body.replace('"', '\\"').replace('\\\\"', '\\"') + '"')
     except (ValueError, SyntaxError):
         return body
-    return value if isinstance(value, str) else body
+    if not isinstance(value, str):
+        return body
+    # `\ud83d\ude00` is one character; a lone surrogate is none (U+FFFD: no text may hold it)
+    return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def _parse_number(text: str) -> int | float:
@@ -166,9 +169,15 @@ def _parse_number(text: str) -> int | float:
         return int(t, 16)
     if any(c in lower for c in ".e") or text[-1:] in "fF":
         return float(t.rstrip("fF"))
-    if len(t) > 1 and t.startswith("0"):
-        return int(t, 8) if all(c in "01234567" for c in t) else int(t)
+    if len(t) > 1 and t.startswith("0") and all(c in "01234567" for c in t):
+        return int(t, 8)
+    if len(t.lstrip("0")) > _MAX_DECIMAL_DIGITS:
+        return 1 << 64  # past any integer type (and Python's int-from-text digit limit)
     return int(t)
+
+
+#: More decimal digits than any 64-bit value has.
+_MAX_DECIMAL_DIGITS = 20
 
 
 class ModelBuilder(Transformer[Token, list[Declaration]]):
