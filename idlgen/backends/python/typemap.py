@@ -108,6 +108,10 @@ class TypeMapper:
     names: NameSpace
     _aliases: dict[tuple[str, str], str]
 
+    def member_stems(self) -> frozenset[str]:
+        """The member names of the file's classes (trailing ``_`` removed)."""
+        raise NotImplementedError
+
     def annotation(self, t: TypeRef, imp: Imports, *, runtime: bool = False) -> str:
         """The Python annotation for IDL type *t* (see docs/generated-code.md)."""
         if isinstance(t, NamedType):
@@ -195,10 +199,15 @@ class TypeMapper:
         alias = self._aliases.get(key)
         if alias is None:
             alias = sym.name
-            if alias in self.names.taken or alias in self._aliases.values():
-                alias = f"{package.replace('.', '_')}_{sym.name}"
-                while alias in self.names.taken or alias in self._aliases.values():
-                    alias += "_"
+            base = f"{package.replace('.', '_')}_{sym.name}"
+            n = 0
+            while (
+                alias in self.names.taken
+                or alias in self._aliases.values()
+                or alias.rstrip("_") in self.member_stems()  # a member would hide it
+            ):
+                n += 1
+                alias = base if n == 1 else f"{base}_{n}"
             self._aliases[key] = alias
         spec = sym.name if alias == sym.name else f"{sym.name} as {alias}"
         imp.use_external(f"{package}.{sym.module}", spec, runtime=runtime)
