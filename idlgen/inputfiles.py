@@ -23,12 +23,15 @@ MAX_SOURCE_BYTES = 16 * 1024 * 1024
 _CHUNK = 1 << 20
 
 
-class UnreadableFile(Exception):
-    """A file cannot be read; ``message`` says why, naming the file."""
+class UnreadableFile(OSError):
+    """A file cannot be read: ``message`` says why, naming the file (``cannot read 'x':
+    reason``); ``reason`` is the part after the file name.  An OSError, so code that
+    handles failed reads handles it."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.reason = message.split("': ", 1)[-1]
 
 
 def _too_large(path: str, size: int | None, limit: int, what: str) -> UnreadableFile:
@@ -75,6 +78,8 @@ def read_input_file(
         _check_mode(spath, os.stat(spath).st_mode)
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
         fd = os.open(spath, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    except UnreadableFile:
+        raise
     except FileNotFoundError:
         raise UnreadableFile(f"cannot open '{spath}': no such file") from None
     except OSError as exc:
@@ -87,6 +92,8 @@ def read_input_file(
         if st.st_size > limit and not head:
             raise _too_large(spath, st.st_size, limit, what)
         return _read_capped(fd, spath, limit, what, head)
+    except UnreadableFile:
+        raise
     except OSError as exc:
         raise UnreadableFile(f"cannot read '{spath}': {exc.strerror or exc}") from None
     finally:

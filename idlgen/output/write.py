@@ -16,8 +16,13 @@
 * **Atomic.**  Each file is written to a temporary file in its own directory,
   then renamed over the target (:func:`os.replace`).  Every problem that can be
   found in advance is found before the first write; if a write still fails
-  midway, the files already replaced get their previous bytes back and new
+  midway, the files already replaced get their previous bytes back (each was kept
+  aside, as a hard link where possible, until all writes succeeded) and new
   files and directories are removed, so the output is left as it was.
+* **Bounded reading.**  Only regular files are read or replaced (a FIFO, socket or
+  device where a file would go is an error; elsewhere it is ignored), and an existing
+  file is read only as far as needed: its first 64 KB, and all of it only when its
+  size equals the new text's.
 * **Obsolete files.**  Files carrying the marker that the generator no longer
   produces are removed after a successful write (listed, not removed, in check
   mode): those inside the directories it writes to (e.g. ``msgrpriv/``) and,
@@ -35,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import stat
 import tempfile
 from collections.abc import Collection, Mapping
@@ -42,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from idlgen.diagnostics import CompileError, Diagnostic, Severity, Span
+from idlgen.inputfiles import UnreadableFile, read_input_file
 from idlgen.output.pysource import MARKER, safe_comment
 
 #: How many leading lines of an existing file are searched for :data:`MARKER`.
@@ -92,7 +99,16 @@ def path_problem(path: str) -> str | None:
     for part in path.split("/"):
         if part in ("", ".", ".."):
             return f"output path '{path}' has an empty, '.' or '..' component"
+        if len(part.encode("utf-8", errors="surrogateescape")) > MAX_NAME_BYTES:
+            return (
+                f"output path '{path}' has a component longer than {MAX_NAME_BYTES} bytes "
+                "(too long for a file name)"
+            )
     return None
+
+
+#: The longest file or directory name written (what common file systems allow).
+MAX_NAME_BYTES = 255
 
 
 def _inside(path: str, root: str) -> bool:
@@ -114,8 +130,28 @@ class _Planned:
     rel: str
     target: str
     data: bytes
-    old: bytes | None  # None: the file does not exist
+    exists: bool  # a file is there (to be replaced)
     mode: int | None = None  # permission bits of the existing file
+    backup: str | None = None  # the previous file, kept aside while writing
+
+
+#: How much of an existing file is read to find the marker (and the origin it names).
+HEAD_BYTES = 64 * 1024
+
+
+def _existing(target: str, data: bytes) -> tuple[bool, bytes]:
+    """(whether the file at *target* holds exactly *data*, its first :data:`HEAD_BYTES`).
+
+    Only a regular file is read, and never more than ``len(data) + 1`` bytes of it: a file
+    of another size differs, and only its head is needed.  Raises UnreadableFile.
+    """
+    head = read_input_file(target, HEAD_BYTES, what="existing output", head=True)
+    if len(head) < HEAD_BYTES:
+        return head == data, head
+    if os.stat(target).st_size != len(data):
+        return False, head
+    whole = read_input_file(target, len(data), what="existing output")
+    return whole == data, head
 
 
 def _error(path: str, message: str) -> Diagnostic:
@@ -159,7 +195,8 @@ def write_output(
             problems.append(_error(target, "refusing to write outside the output directory"))
             continue
         data = files[rel].encode("utf-8")
-        item = _Planned(rel, target, data, None)
+        item = _Planned(rel, target, data, False)
+        head = b""
         try:
             st = os.stat(target)
         except FileNotFoundError:
@@ -174,21 +211,25 @@ def write_output(
             if stat.S_ISDIR(st.st_mode):
                 problems.append(_error(target, "is a directory; cannot write a file there"))
                 continue
-            try:
-                with open(target, "rb") as f:
-                    item.old = f.read()
-            except OSError as exc:
-                problems.append(_error(target, f"cannot read: {exc.strerror or exc}"))
+            if not stat.S_ISREG(st.st_mode):
+                problems.append(_error(target, "not a regular file; refusing to replace it"))
                 continue
+            try:
+                same, head = _existing(target, data)
+            except (UnreadableFile, OSError) as exc:
+                message = exc.message if isinstance(exc, UnreadableFile) else str(exc)
+                problems.append(_error(target, message))
+                continue
+            if same:
+                report.unchanged.append(rel)
+                continue
+            item.exists = True
             item.mode = stat.S_IMODE(st.st_mode)
-        if item.old == data:
-            report.unchanged.append(rel)
-            continue
-        if item.old is None:
+        if not item.exists:
             report.missing.append(rel)
         else:
             report.stale.append(rel)
-            if not check and not force and item.old and not has_marker(item.old):
+            if not check and not force and head and not has_marker(head):
                 problems.append(
                     _error(
                         target,
@@ -267,10 +308,9 @@ def _obsolete(files: Mapping[str, str], out: str, sources: Collection[str] | Non
             if rel in files or os.path.islink(full):
                 continue
             try:
-                with open(full, "rb") as f:
-                    head = f.read(4096)
-            except OSError:
-                continue
+                head = read_input_file(full, 4096, head=True)
+            except UnreadableFile:
+                continue  # not a regular file (a FIFO...): not one idlgen wrote
             if not has_marker(head):
                 continue
             if in_top or generated_from(head) in names:
@@ -295,19 +335,31 @@ def _apply(plan: list[_Planned], out: str) -> None:
             current = item.target
             parent = os.path.dirname(item.target)
             _makedirs(parent, created_dirs)
-            _atomic_write(
-                item.target, item.data, item.mode if item.mode is not None else default_mode
-            )
+            backup = _keep_aside(item.target) if item.exists else None
+            try:
+                _atomic_write(
+                    item.target, item.data, item.mode if item.mode is not None else default_mode
+                )
+            except BaseException:
+                if backup is not None:  # the target was not replaced
+                    with contextlib.suppress(OSError):
+                        os.unlink(backup)
+                raise
+            item.backup = backup
             done.append(item)
     except OSError as exc:
-        _rollback(done, created_dirs, default_mode)
+        _rollback(done, created_dirs)
         reason = exc.strerror or str(exc)
         raise OutputError(
             [_error(current, f"cannot write: {reason}; the output directory was left unchanged")]
         ) from exc
     except BaseException:  # e.g. KeyboardInterrupt: undo, then let it through
-        _rollback(done, created_dirs, default_mode)
+        _rollback(done, created_dirs)
         raise
+    for item in done:
+        if item.backup is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(item.backup)
 
 
 def _makedirs(path: str, created: list[str]) -> None:
@@ -324,6 +376,25 @@ def _makedirs(path: str, created: list[str]) -> None:
         created.append(d)
 
 
+def _temp_name(target: str, suffix: str) -> str:
+    directory, name = os.path.split(target)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=suffix)
+    os.close(fd)
+    return tmp
+
+
+def _keep_aside(target: str) -> str:
+    """A copy of the file at *target* for the rollback (a hard link when the file system
+    has them: no bytes copied or held in memory)."""
+    backup = _temp_name(target, ".old")
+    try:
+        os.unlink(backup)
+        os.link(target, backup)
+    except OSError:
+        shutil.copyfile(target, backup)
+    return backup
+
+
 def _atomic_write(target: str, data: bytes, mode: int) -> None:
     directory, name = os.path.split(target)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
@@ -338,16 +409,13 @@ def _atomic_write(target: str, data: bytes, mode: int) -> None:
         raise
 
 
-def _rollback(done: list[_Planned], created_dirs: list[str], default_mode: int) -> None:
+def _rollback(done: list[_Planned], created_dirs: list[str]) -> None:
     for item in reversed(done):
-        try:
-            if item.old is None:
+        with contextlib.suppress(OSError):
+            if item.backup is not None:
+                os.replace(item.backup, item.target)
+            elif not item.exists:
                 os.unlink(item.target)
-            else:
-                mode = item.mode if item.mode is not None else default_mode
-                _atomic_write(item.target, item.old, mode)
-        except OSError:
-            pass
     for d in reversed(created_dirs):
         with contextlib.suppress(OSError):
             os.rmdir(d)
