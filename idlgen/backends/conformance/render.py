@@ -300,15 +300,19 @@ def find_scenario_file(idl_path: str | Path) -> Path | None:
     """``<dir>/<stem>.scenarios.toml`` next to the IDL file, if it exists."""
     path = Path(idl_path)
     candidate = path.with_name(path.stem + SCENARIO_SUFFIX)
-    return candidate if candidate.is_file() else None
+    try:
+        return candidate if candidate.is_file() else None
+    except OSError:  # e.g. the name grew too long for the file system
+        return None
 
 
 def _load_scenarios(path: Path, spec: conf.Spec) -> tuple[str, sc.ScenarioFile]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = sc.read_scenario_text(path)
     except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "reason", None) or str(exc)
         sink = DiagnosticSink()
-        sink.error(Span(str(path), 1, 1), f"cannot read scenario file: {exc}")
+        sink.error(Span(str(path), 1, 1), f"cannot read scenario file: {reason}")
         raise CompileError(sink.diagnostics) from None
     loaded, problems = sc.parse_scenarios(text, str(path))
     if loaded is not None:
