@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
+from idlgen.backends.common.naming import package_name_problem
 from idlgen.cli.common import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, add_input_options, print_diagnostics
 from idlgen.config import (
     Config,
@@ -173,7 +174,8 @@ def run(args: argparse.Namespace) -> int:
     if package is not None:
         where = "--package" if args.package else "[tool.idlgen] package"
         if not valid_package_name(package):
-            return _usage(f"{where}: '{package}' is not a valid Python package name")
+            problem = package_name_problem(package) or "is not a valid Python package name"
+            return _usage(f"{where}: '{package}' {problem}")
         if len(sources) > 1:
             return _usage(f"{where} needs exactly one input file")
     if args.emit is not None:

@@ -78,6 +78,7 @@ RESERVED_MODULE_NAMES = frozenset(
     }
 )
 
+
 def _runtime_attributes() -> frozenset[str]:
     """Every attribute the runtime's base classes define (a generated interface, event sink
     or coclass inherits them; a member of that name would replace one)."""

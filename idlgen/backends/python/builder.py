@@ -34,6 +34,7 @@ from idlgen.backends.python.literals import (
     safe_comment,
 )
 from idlgen.backends.python.typemap import (
+    MAX_TYPE_NESTING,
     RUNTIME_INTERFACES,
     ClassSymbol,
     TypeMapper,
@@ -73,6 +74,7 @@ from idlgen.model import (
     PointerType,
     RuntimeClass,
     Struct,
+    TypeRef,
 )
 
 _COM_ERROR_NOTE = "A failed HRESULT is raised as :class:`idlgen.runtime.COMError`."
@@ -198,6 +200,14 @@ class PackageBuilder(TypeMapper):
             names.update(sym.name for _, sym in self.external.values())
             self._member_reserved = member_reserved_names(names)
         return NameSpace(self._member_reserved)
+
+    def type_too_deep(self, t: TypeRef) -> None:
+        """Report a type whose element types nest deeper than Python can write."""
+        self.sink.error(
+            _span(t),
+            f"type nested too deeply to generate (more than {MAX_TYPE_NESTING} levels of "
+            "arrays or SAFEARRAYs)",
+        )
 
     def member_stems(self) -> frozenset[str]:
         """Every member name of this file's classes, trailing ``_`` removed (and the

@@ -11,7 +11,6 @@ renders one Jinja2 template per output module and formats the result with black
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Collection
 from functools import lru_cache
 
@@ -19,7 +18,12 @@ import jinja2
 
 from idlgen.backends.common.emitters import BUILTIN_TARGETS, EMITTERS, Emitter, register_emitter
 from idlgen.backends.common.idl import defined_declarations
-from idlgen.backends.common.naming import NameSpace, package_name_for
+from idlgen.backends.common.naming import (
+    RESERVED_PACKAGE_NAMES,
+    NameSpace,
+    package_name_for,
+    package_name_problem,
+)
 from idlgen.backends.common.templates import load_template
 from idlgen.backends.python.builder import PackageBuilder
 from idlgen.backends.python.literals import joined_docstring, py_literal, safe_comment
@@ -58,16 +62,6 @@ def environment() -> jinja2.Environment:
 
 
 # --------------------------------------------------------------------------- packages
-
-_PACKAGE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
-
-
-def _valid_package(name: str) -> bool:
-    import keyword
-
-    return _PACKAGE_RE.match(name) is not None and not any(
-        keyword.iskeyword(part) for part in name.split(".")
-    )
 
 
 def _header(source: str) -> str:
@@ -194,11 +188,9 @@ def render_package(
     if unknown:
         sink.error(NO_SPAN, f"unknown emit target(s): {', '.join(sorted(unknown))}")
     if package is not None:
-        if not _valid_package(package):
-            sink.error(
-                NO_SPAN,
-                f"package name {safe_comment(repr(package))} is not a valid Python package name",
-            )
+        problem = package_name_problem(package)
+        if problem is not None:
+            sink.error(NO_SPAN, f"package name {safe_comment(repr(package))} {problem}")
         if len(program.files) != 1:
             sink.error(NO_SPAN, "a package name can only be given for a single IDL file")
     if sink.has_errors:
@@ -221,7 +213,7 @@ def render_package(
         jobs.append((f, name, False))
     if with_imports:
         mains = {id(f) for f in program.files}
-        names = NameSpace(taken=seen)
+        names = NameSpace(RESERVED_PACKAGE_NAMES, taken=seen)
         for f in program.imports:
             if id(f) not in mains:
                 jobs.append((f, names.add(package_name_for(f.path)), True))
@@ -241,17 +233,37 @@ def render_package(
         }
         for b in builders.values():
             b.external = external
+    owners: dict[str, str] = {}  # top-level directory -> what writes it
+
+    def add(files: dict[str, str], f: IdlFile, what: str) -> None:
+        for top in sorted({rel.split("/", 1)[0] for rel in files}):
+            owner = owners.setdefault(top, f"{what} of '{f.path}'")
+            if owner != f"{what} of '{f.path}'":
+                problems.append(
+                    Diagnostic(
+                        Severity.ERROR,
+                        f"the {what} of this file and the {owner} would both be written to "
+                        f"'{top}/'; rename one of the files",
+                        Span(f.path, 0, 0),
+                    )
+                )
+        out.update(files)
+
     for f, name, imported in jobs:
         builder = builders.get(id(f))
         if builder is not None:
             try:
-                out.update(_render_file(f, symbols_of(f), name, builder, skip_empty=imported))
+                add(
+                    _render_file(f, symbols_of(f), name, builder, skip_empty=imported),
+                    f,
+                    "package",
+                )
             except CompileError as exc:
                 problems.extend(exc.diagnostics)
                 continue
         if not imported:
             for target in sorted(set(emit) - set(BUILTIN_TARGETS)):
-                out.update(EMITTERS[target](program, name))
+                add(EMITTERS[target](program, name), f, f"'{target}' output")
     if problems:
         raise CompileError(problems)
     return dict(sorted(out.items()))

@@ -69,6 +69,9 @@ BASE_TYPES: dict[str, str] = {
     "void": "None",
 }
 
+#: How deep element types (arrays, SAFEARRAYs) may nest in an annotation.
+MAX_TYPE_NESTING = 50
+
 #: Character types whose pointers are strings.
 CHAR_TYPES = frozenset({"char", "wchar_t", "WCHAR", "OLECHAR", "CHAR", "TCHAR", "unsigned char"})
 
@@ -112,8 +115,26 @@ class TypeMapper:
         """The member names of the file's classes (trailing ``_`` removed)."""
         raise NotImplementedError
 
-    def annotation(self, t: TypeRef, imp: Imports, *, runtime: bool = False) -> str:
-        """The Python annotation for IDL type *t* (see docs/generated-code.md)."""
+    def annotation(self, t: TypeRef, imp: Imports, *, runtime: bool = False, depth: int = 0) -> str:
+        """The Python annotation for IDL type *t* (see docs/generated-code.md).
+
+        Typedef chains are followed in a loop (any length); element types nest at most
+        :data:`MAX_TYPE_NESTING` deep (Python's parser takes 200 nested brackets): deeper is an
+        error at the type.
+        """
+        seen: set[int] = set()
+        while (
+            isinstance(t, NamedType)
+            and t.name not in NAMED_TYPES
+            and isinstance(t.target, Typedef)
+            and id(t.target) not in seen
+            and not self._typedef_is_class(t.target)
+        ):
+            seen.add(id(t.target))
+            t = t.target.type
+        if isinstance(t, ArrayType | SafeArrayType) and depth >= MAX_TYPE_NESTING:
+            self.type_too_deep(t)
+            return "object"
         if isinstance(t, NamedType):
             mapped = NAMED_TYPES.get(t.name)
             if mapped is not None:
@@ -131,17 +152,9 @@ class TypeMapper:
             if isinstance(target, Interface | DispInterface | CoClass):
                 return self._runtime_interface(target, imp)
             if isinstance(target, Typedef):
-                inline = target.type
-                if (
-                    isinstance(inline, TaggedType)
-                    and inline.definition is not None
-                    and (
-                        id(inline.definition) in self.classes
-                        or id(inline.definition) in self.external
-                    )
-                ):
-                    return self.annotation(inline, imp, runtime=runtime)
-                return self.annotation(target.type, imp, runtime=runtime)
+                if self._typedef_is_class(target):
+                    return self.annotation(target.type, imp, runtime=runtime, depth=depth)
+                return "object"  # a typedef cycle
             if isinstance(target, Enum):
                 return "int"
             if target is None and t.name in RUNTIME_INTERFACES:
@@ -167,7 +180,7 @@ class TypeMapper:
             if t.name in ("char", "wchar_t"):
                 return "str"
             return BASE_TYPES.get(t.name, "int")
-        if isinstance(t, PointerType):
+        while isinstance(t, PointerType):  # a pointer is what it points to (in a loop)
             inner = strip_aliases(t.target)
             if self._is_char(inner):
                 return "str"
@@ -175,16 +188,31 @@ class TypeMapper:
                 return "object"
             if isinstance(inner, FunctionType):
                 return "object"
-            return self.annotation(t.target, imp, runtime=runtime)
+            if not isinstance(inner, PointerType):
+                return self.annotation(t.target, imp, runtime=runtime, depth=depth)
+            t = inner
         if isinstance(t, ArrayType):
             if self._is_char(strip_aliases(t.element)):
                 return "str"
             imp.abc_types.add("Sequence")
-            return f"Sequence[{self.annotation(t.element, imp, runtime=runtime)}]"
+            return f"Sequence[{self.annotation(t.element, imp, runtime=runtime, depth=depth + 1)}]"
         if isinstance(t, SafeArrayType):
             imp.abc_types.add("Sequence")
-            return f"Sequence[{self.annotation(t.element, imp, runtime=runtime)}]"
+            return f"Sequence[{self.annotation(t.element, imp, runtime=runtime, depth=depth + 1)}]"
         return "object"
+
+    def _typedef_is_class(self, d: Typedef) -> bool:
+        """True for ``typedef struct {...} Name``: the typedef names a generated class."""
+        inline = d.type
+        return (
+            isinstance(inline, TaggedType)
+            and inline.definition is not None
+            and (id(inline.definition) in self.classes or id(inline.definition) in self.external)
+        )
+
+    def type_too_deep(self, t: TypeRef) -> None:
+        """Report a type nested deeper than :data:`MAX_TYPE_NESTING`."""
+        raise NotImplementedError
 
     @staticmethod
     def _is_char(t: TypeRef) -> bool:
