@@ -131,8 +131,9 @@ def print_diagnostics(
     hidden = len(diagnostics) - min(len(diagnostics), MAX_PRINTED_DIAGNOSTICS) + sum(omitted)
     if hidden > 0:
         out.write(f"idlgen: {hidden} more diagnostic{'s' if hidden != 1 else ''} not shown\n")
-    errors = sum(1 for d in diagnostics if d.is_error) + omitted[0]
-    warnings = len(diagnostics) - errors + omitted[0] + omitted[1]
+    kept_errors = sum(1 for d in diagnostics if d.is_error)
+    errors = kept_errors + omitted[0]
+    warnings = len(diagnostics) - kept_errors + omitted[1]
     parts = []
     if errors:
         parts.append(f"{errors} error{'s' if errors != 1 else ''}")
