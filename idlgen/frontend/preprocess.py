@@ -106,6 +106,9 @@ class Pragma:
     span: Span
 
 
+#: Greater than any line number (a bisect key that sorts after every (column, line) pair).
+_MAX_LINE = 1 << 62
+
 # A column map segment: output column start, file, line, column, fixed (no offset).
 _Segment = tuple[int, str, int, int, bool]
 
@@ -121,12 +124,15 @@ class PreprocessedSource:
     included_files: list[str] = field(default_factory=list)
     #: Output lines (1-based) whose columns moved: sorted segment lists.
     column_maps: dict[int, list[_Segment]] = field(default_factory=dict)
+    _starts: dict[int, list[int]] = field(default_factory=dict, repr=False)
 
     def locate(self, line: int, column: int) -> tuple[str, int, int]:
         """Map an output position (1-based line and column) to (file, line, column)."""
         segments = self.column_maps.get(line)
         if segments is not None:
-            starts = [s[0] for s in segments]
+            starts = self._starts.get(line)
+            if starts is None:  # once per line: a long spliced line has thousands of segments
+                starts = self._starts[line] = [s[0] for s in segments]
             i = max(0, bisect.bisect_right(starts, column - 1) - 1)
             out_col, file, src_line, src_col, fixed = segments[i]
             if fixed:
@@ -534,7 +540,7 @@ class _Preprocessor:
             if pieces is None:
                 out.append((out_col, file, line, col, fixed))
                 continue
-            k = max(0, bisect.bisect_right([p[0] for p in pieces], col) - 1)
+            k = max(0, bisect.bisect_right(pieces, (col, _MAX_LINE)) - 1)
             out.append((out_col, file, pieces[k][1], col - pieces[k][0], fixed))
             if fixed:
                 continue
