@@ -465,3 +465,75 @@ def test_a_flood_of_diagnostics_keeps_exact_counts(tmp_path: Path) -> None:
     p = run_idlgen(["check", "w.idl"], tmp_path, timeout=300)
     assert_located_error(p, "300000 errors and 1000 warnings generated.")
     assert p.stderr.count(": error: ") == 200
+
+
+# --------------------------------------------------------------------------- 9: large valid files
+
+
+def test_a_large_module_is_formatted_in_blocks_as_black_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import black
+
+    from idlgen.api import parse
+    from idlgen.backends.python import render_package
+    from idlgen.output import blocks
+    from idlgen.output.format import black_mode
+
+    monkeypatch.setattr(blocks, "BLOCK_CHARS", 2000)  # so that a small module is cut
+    calls: list[int] = []
+    real = blocks.format_python
+    monkeypatch.setattr(blocks, "format_python", lambda s: calls.append(len(s)) or real(s))
+    methods = "".join(f"HRESULT M{j}([in] long a, [out, retval] BSTR *b); " for j in range(8))
+    text = 'import "oaidl.idl";\n' + "".join(
+        f'[object, uuid({i:08x}-1111-1111-1111-111111111111), helpstring("I{i}\\n\\n\\nclass X")]'
+        f"\ninterface I{i} : IUnknown {{ {methods} }}\n"
+        for i in range(12)
+    )
+    (tmp_path / "big.idl").write_text(text)
+    module = render_package(parse(tmp_path / "big.idl"))["big/interfaces.py"]
+    assert len(calls) > 4 and max(calls) < 4 * 2000  # formatted in blocks, none large
+    assert black.format_str(module, mode=black_mode()) == module
+
+
+def test_split_blocks_cuts_only_before_top_level_definitions() -> None:
+    from idlgen.output.blocks import cut_lines, split_blocks
+
+    source = (
+        '"""Doc\n\n\nclass NotHere:\n"""\n'  # inside a string
+        "x = 1\n\n\nclass A:\n    pass\n\n\n"  # a cut (line 9)
+        "# a comment\n\n\nclass B:\n    pass\n\n\n"  # after a comment: no cut
+        "@decorator\nclass C:\n    pass\n\n\n"  # a cut (line 20), not between @ and class
+        "def f() -> None:\n    pass\n"  # a cut (line 25)
+    )
+    assert cut_lines(source) == [9, 20, 25]
+    blocks = split_blocks(source, block_chars=1)
+    assert "\n\n".join(blocks) == source
+    assert [b.split("\n")[0] for b in blocks[1:]] == ["class A:", "@decorator", "def f() -> None:"]
+
+
+def test_a_large_suite_spec_is_black_clean_and_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import black
+
+    from idlgen.api import parse
+    from idlgen.backends.conformance import render_conformance, spec_data
+    from idlgen.output import blocks
+    from idlgen.output.format import black_mode
+
+    monkeypatch.setattr(blocks, "BLOCK_CHARS", 2000)  # the spec literal goes in after black
+    text = 'import "oaidl.idl";\n' + "".join(
+        f"[object, uuid({i:08x}-1111-1111-1111-111111111111)]"
+        f"\ninterface I{i} : IUnknown {{ HRESULT M([in] long a, [out, retval] BSTR *b); }}\n"
+        f"[uuid({i:08x}-2222-1111-1111-111111111111)] coclass C{i} {{ interface I{i}; }}\n"
+        for i in range(20)
+    )
+    (tmp_path / "big.idl").write_text(text)
+    program = parse(tmp_path / "big.idl")
+    spec = render_conformance(program)["big_conformance/spec.py"]
+    assert "idlgen:spec-data" not in spec and len(spec) > 4 * 2000
+    assert black.format_str(spec, mode=black_mode()) == spec
+    namespace: dict[str, object] = {}
+    exec(compile(spec.split("SPEC = ")[0], "spec.py", "exec"), namespace)
+    assert namespace["SPEC_DATA"] == spec_data(program)

@@ -53,7 +53,7 @@ from idlgen.model import (
     Method,
     Param,
 )
-from idlgen.output.format import format_python
+from idlgen.output.blocks import format_in_blocks, larger_than_a_block
 from idlgen.output.pysource import (
     docstring,
     generated_header,
@@ -291,6 +291,23 @@ def _json_literal(data: object, width: int = 88) -> str:
     return "\n".join(py_literal(piece) for piece in pieces)
 
 
+#: Stands for a large spec literal while black formats spec.py (see _insert_spec_literal).
+_SPEC_PLACEHOLDER = "idlgen:spec-data"
+
+
+def _insert_spec_literal(formatted: str, literal: str) -> str:
+    """Put the large spec *literal* (one string per line) where black left the placeholder.
+
+    black would lay such a literal out as the call's only argument, one string per line
+    indented by four, and change nothing else (it never joins or splits strings): the same
+    text, without making black parse megabytes of strings.
+    """
+    call = f"json.loads({py_literal(_SPEC_PLACEHOLDER)})"
+    body = "".join(f"    {line}\n" for line in literal.split("\n"))
+    assert formatted.count(call) == 1, "spec.py template changed: update _insert_spec_literal"
+    return formatted.replace(call, f"json.loads(\n{body})")
+
+
 def _docstring(text: str) -> str:
     """A safe triple-quoted docstring literal for *text*, wrapped to fit the line length."""
     return docstring(textwrap.fill(" ".join(text.split()), width=88))
@@ -361,7 +378,7 @@ def render_conformance(
 
     def emit(name: str, template: str, **params: Any) -> None:
         text = env.get_template(template).render(**common, **params)
-        out[f"{suite_dir}/{name}"] = format_python(text)
+        out[f"{suite_dir}/{name}"] = format_in_blocks(text)
 
     coclass_names = ", ".join(spec.coclasses) or "none"
     emit(
@@ -386,16 +403,21 @@ def render_conformance(
         ),
         stubs_literal=py_literal(stubs),
     )
+    spec_literal = _json_literal(data)
+    large = larger_than_a_block(spec_literal)
     emit(
         "spec.py",
         "spec.py.j2",
         doc=docstring(
             f"What the {idl_name} conformance suite checks: the IDL's facts and the scenarios."
         ),
-        spec_literal=_json_literal(data),
+        spec_literal=py_literal(_SPEC_PLACEHOLDER) if large else spec_literal,
         scenario_source_literal=py_literal(scenario_source),
         scenario_text_literal=text_literal(scenario_text),
     )
+    if large:
+        spec_path = f"{suite_dir}/spec.py"
+        out[spec_path] = _insert_spec_literal(out[spec_path], spec_literal)
     structural = structural_tests(spec)
     if structural:
         emit(

@@ -33,7 +33,7 @@ from idlgen.frontend import Program
 from idlgen.frontend.symbols import SymbolTable
 from idlgen.frontend.winrt import is_winrt_declaration
 from idlgen.model import IdlFile, Library
-from idlgen.output.format import format_python
+from idlgen.output.blocks import format_in_blocks
 from idlgen.output.pysource import generated_header
 
 __all__ = [
@@ -127,7 +127,7 @@ def _render_file(
         text = env.get_template(f"{name}.py.jinja").render(
             header=header, module=mod, imports=mod.imports.lines()
         )
-        out[f"{package.replace('.', '/')}/{name}.py"] = format_python(text)
+        out[f"{package.replace('.', '/')}/{name}.py"] = format_in_blocks(text)
         names = sorted(mod.exports)
         exports.append((name, names, not fits(0, f"from .{name} import {', '.join(names)}")))
     all_names = sorted(n for _, names, _ in exports for n in names)
@@ -135,7 +135,7 @@ def _render_file(
         header=header, doc=_package_doc(f, source), exports=exports, all_names=all_names
     )
     root = package.replace(".", "/")
-    out[f"{root}/__init__.py"] = format_python(init)
+    out[f"{root}/__init__.py"] = format_in_blocks(init)
     out[f"{root}/py.typed"] = ""
     return dict(sorted(out.items()))
 
