@@ -537,3 +537,17 @@ def test_a_large_suite_spec_is_black_clean_and_loads(
     namespace: dict[str, object] = {}
     exec(compile(spec.split("SPEC = ")[0], "spec.py", "exec"), namespace)
     assert namespace["SPEC_DATA"] == spec_data(program)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "typedef struct s { int a" + "[1]" * 200_000 + "; } s;\n",  # was quadratic: about 5 min
+        "const long x = 1 \\\n" + "+ 1 \\\n" * 100_000 + ";\n",  # spliced lines, also quadratic
+    ],
+    ids=["declarator_200000", "splices_100000"],
+)
+def test_long_constructs_take_linear_time(text: str, tmp_path: Path) -> None:
+    (tmp_path / "long.idl").write_text(text)
+    p = run_idlgen(["check", "long.idl"], tmp_path, timeout=180)  # a bound, not a timing
+    assert p.returncode in (0, 1) and "Traceback" not in p.stderr, p.stderr[-3000:]
