@@ -26,7 +26,7 @@ from idlgen.config import (
     parse_emit,
     valid_package_name,
 )
-from idlgen.diagnostics import CompileError, Diagnostic, Severity, Span
+from idlgen.diagnostics import CompileError, Diagnostic, Severity, Span, printable
 from idlgen.diagnostics import format_diagnostic as _format
 
 HELP = "generate Python packages from IDL files"
@@ -109,7 +109,7 @@ class _Progress:
         if total < 2 or now - self.last < 0.1:
             return
         self.last = now
-        text = f"[{done + 1}/{total}] {_display(source)}"[:78]
+        text = f"[{done + 1}/{total}] {printable(_display(source))}"[:78]
         self.stream.write("\r" + text + "\x1b[K")
         self.stream.flush()
         self.shown = True
@@ -122,7 +122,7 @@ class _Progress:
 
 
 def _usage(message: str) -> int:
-    sys.stderr.write(f"idlgen generate: error: {message}\n")
+    sys.stderr.write(f"idlgen generate: error: {printable(message)}\n")
     return EXIT_USAGE
 
 
