@@ -129,6 +129,7 @@ class PackageBuilder(TypeMapper):
         #: the Python name of each enumerator of a generated enum: id(member) -> name
         self.enum_member_names: dict[int, str] = {}
         self._member_reserved: frozenset[str] | None = None
+        self._field_reserved: frozenset[str] | None = None
         self._member_stems: frozenset[str] | None = None
         self.decls = list(defined_declarations(f))
         self.modules = {m: ModuleView(m, "", Imports(m)) for m in MODULE_ORDER}
@@ -192,14 +193,24 @@ class PackageBuilder(TypeMapper):
                 self.enum_member_names[id(m)] = space.add(m.name)
 
     def _member_namespace(self) -> NameSpace:
-        """The scope of a class body: no member may hide a class of this package or one
-        imported from another (see :func:`member_namespace`)."""
+        """The scope of an interface or event sink body: no member may hide a class of this
+        package or one imported from another (see :func:`member_namespace`)."""
         if self._member_reserved is None:
-            names = class_names(self.file)
-            names.update(sym.name for sym in self.classes.values())
-            names.update(sym.name for _, sym in self.external.values())
-            self._member_reserved = member_reserved_names(names)
+            self._member_reserved = member_reserved_names(self._module_class_names())
         return NameSpace(self._member_reserved)
+
+    def _field_namespace(self) -> NameSpace:
+        """The scope of a struct's dataclass body: like a class body, without the runtime's
+        attributes (a dataclass has no runtime base)."""
+        if self._field_reserved is None:
+            self._field_reserved = frozenset({*RESERVED_MODULE_NAMES, *self._module_class_names()})
+        return NameSpace(self._field_reserved)
+
+    def _module_class_names(self) -> set[str]:
+        names = class_names(self.file)
+        names.update(sym.name for sym in self.classes.values())
+        names.update(sym.name for _, sym in self.external.values())
+        return names
 
     def type_too_deep(self, t: TypeRef) -> None:
         """Report a type whose element types nest deeper than Python can write."""
@@ -555,7 +566,7 @@ class PackageBuilder(TypeMapper):
         mod = self.modules["structs"]
         sym = self.classes[id(d)]
         mod.imports.modules.add("dataclasses")
-        ns = self._member_namespace()
+        ns = self._field_namespace()
         fields: list[tuple[str, str]] = []
         for i, f in enumerate(d.fields):
             fname = f.name if f.name is not None else f"anonymous{i}"
