@@ -134,7 +134,7 @@ dispinterface D {
     methods:
         [id(2)] void uuid();
         [id(3)] void EventSink();
-        [id(4)] void _events_x_();
+        [id(4)] void _events_();
 }
 
 [uuid(33333333-3333-3333-3333-333333333333)]
@@ -169,7 +169,7 @@ def test_names_that_clash_with_the_class_body_are_renamed(names_output: Path) ->
         assert inspect.signature(names.I.f).parameters["c"].default is names.Color.GREEN
         assert names.name == 6 and names.name_ == 7
         assert all(isinstance(m, MemberInfo) for m in names.I._members_)
-        assert isinstance(names.D._events_, dict) and 2 in names.D._events_
+        assert isinstance(names.D._events_, dict) and names.D._events_[4] == "_events__"
         assert names.C._com_interfaces_ == (names.I,)
         assert names.C._outgoing_interfaces_ == (names.D,)
         assert "\\ufffd" in names.I.__doc__
