@@ -71,7 +71,8 @@ def main() -> None:
     parser.add_argument("--megabytes", type=float, nargs="+", default=[1.0, 4.0])
     parser.add_argument("--no-generate", action="store_true")
     args = parser.parse_args()
-    print(f"{'input':>10} {'command':>9} {'exit':>4} {'seconds':>8} {'peak RSS':>10} {'RSS/byte':>8}")
+    header = ("input", "command", "exit", "seconds", "peak RSS", "RSS/byte")
+    print("{:>10} {:>9} {:>4} {:>8} {:>10} {:>8}".format(*header))
     for mb in args.megabytes:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
