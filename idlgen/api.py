@@ -22,7 +22,14 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from idlgen.diagnostics import CompileError, Diagnostic, DiagnosticSink, Severity, Span
+from idlgen.diagnostics import (
+    CompileError,
+    Diagnostic,
+    DiagnosticList,
+    DiagnosticSink,
+    Severity,
+    Span,
+)
 from idlgen.frontend import MacroOp, Program, load
 from idlgen.output import OutputReport, write_output
 
@@ -73,7 +80,7 @@ def check(
     defines: Defines = (),
     undefines: Iterable[str] = (),
     builtin_include: bool = True,
-) -> tuple[Program, list[Diagnostic]]:
+) -> tuple[Program, DiagnosticList]:
     """Load *paths* and return the program with every diagnostic (never raises on bad input)."""
     sink = DiagnosticSink()
     program = load(
@@ -83,7 +90,9 @@ def check(
         sink=sink,
         builtin_include=builtin_include,
     )
-    return program, list(sink.diagnostics)
+    diagnostics = DiagnosticList()
+    diagnostics.extend(sink.diagnostics)  # with the counts of those not kept
+    return program, diagnostics
 
 
 def parse(
@@ -109,7 +118,7 @@ def parse(
         undefines=undefines,
         builtin_include=builtin_include,
     )
-    if any(d.is_error for d in diagnostics):
+    if any(d.is_error for d in diagnostics) or diagnostics.omitted_errors:
         raise CompileError(diagnostics)
     return program
 
@@ -250,7 +259,7 @@ def render_details(
     if problem is not None:
         raise ValueError(problem)
     ops = [*_macro_ops(defines, undefines), *macro_ops]
-    diagnostics: list[Diagnostic] = []
+    diagnostics = DiagnosticList()
     files: dict[str, str] = {}
     owner: dict[str, str] = {}
     seen_files: set[str] = set()
@@ -277,6 +286,7 @@ def render_details(
             )
         except CompileError as exc:
             diagnostics.extend(exc.diagnostics)
+            diagnostics.add_omitted(exc)
             failed = True
             continue
         for rel, text in rendered.items():

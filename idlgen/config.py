@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import difflib
 import glob
-import keyword
 import os
 import re
 import tomllib
@@ -36,10 +35,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from idlgen.backends.common.naming import package_name_problem
 from idlgen.diagnostics import CompileError, Diagnostic, Severity, Span
+from idlgen.inputfiles import UnreadableFile, read_input_file
 
 #: Name of the file searched for.
 PYPROJECT = "pyproject.toml"
+
+#: The largest configuration file read (a pyproject.toml is a few KB).
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 #: The table holding idlgen's settings.
 TABLE = ("tool", "idlgen")
@@ -94,10 +98,9 @@ def read_toml(path: str | os.PathLike[str]) -> tuple[dict[str, Any], str]:
     """Parse the TOML file *path*; returns the data and its text (ConfigError if bad)."""
     spath = os.fspath(path)
     try:
-        with open(spath, "rb") as f:
-            raw = f.read()
-    except OSError as exc:
-        raise _config_error(spath, 0, f"cannot read configuration: {exc.strerror or exc}") from exc
+        raw = read_input_file(spath, MAX_CONFIG_BYTES, what="configuration")
+    except UnreadableFile as exc:
+        raise _config_error(spath, 0, f"cannot read configuration: {exc.reason}") from None
     text = raw.decode("utf-8", errors="replace")
     try:
         data = tomllib.loads(text)
@@ -196,8 +199,10 @@ def parse_table(
 
 
 def valid_package_name(name: str) -> bool:
-    """True for a dotted Python package name whose parts are identifiers, not keywords."""
-    return all(part.isidentifier() and not keyword.iskeyword(part) for part in name.split("."))
+    """True for a dotted Python package name whose parts are ASCII identifiers, not keywords,
+    that shadows no module generated code imports (see
+    :func:`idlgen.backends.common.naming.package_name_problem`)."""
+    return package_name_problem(name) is None
 
 
 def parse_emit(value: str | list[str]) -> list[str]:

@@ -102,7 +102,7 @@ def _unformatted(labelled: bool) -> Iterator[None]:
 
     labels = {"VARIANT": "UNTYPED_VARIANT_", "void*": "UNTYPED_VOID_POINTER_"}
     with contextlib.ExitStack() as stack:
-        stack.enter_context(mock.patch.object(render, "format_python", lambda text: text))
+        stack.enter_context(mock.patch.object(render, "format_in_blocks", lambda text: text))
         if labelled:
             stack.enter_context(mock.patch.dict(typemap.UNTYPED, labels))
         yield

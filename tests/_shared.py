@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -286,3 +287,44 @@ def codes_facts(
         elif name in standard:
             actual[f"HRESULT {name}"] = standard[name]
     return expected, actual
+
+
+# --------------------------------------------------------------------------- generated code
+
+
+def run_python(
+    code: str, *args: str, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run *code* in a child Python (``sys.argv[1:]`` = *args*), killed after *timeout* s."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+_IMPORT_EVERY_MODULE = """
+import importlib, pathlib, sys
+for root in sys.argv[1:]:
+    tops = [p for p in sorted(pathlib.Path(root).iterdir()) if (p / "__init__.py").is_file()]
+    sys.path.insert(0, root)
+    for pkg in tops:
+        for mod in sorted(pkg.glob("*.py")):
+            stem = "" if mod.stem == "__init__" else "." + mod.stem
+            importlib.import_module(pkg.name + stem)
+    sys.path.pop(0)
+    for name in [m for m in sys.modules if m.split(".")[0] in {p.name for p in tops}]:
+        del sys.modules[name]
+print("imported")
+"""
+
+
+def import_generated(*roots: Path, timeout: float = 300) -> None:
+    """Import every module of every package in each of *roots*, in a child process."""
+    p = run_python(_IMPORT_EVERY_MODULE, *(str(r) for r in roots), timeout=timeout)
+    assert p.returncode == 0 and "imported" in p.stdout, (
+        f"generated code does not import:\n{p.stderr[-3000:]}"
+    )

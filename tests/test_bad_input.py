@@ -7,6 +7,10 @@ process; a few cases also as a child process) and must end with exit status
 nesting, unterminated comments and strings, huge numbers, unknown types,
 binary junk, random bytes) and corpus files cut short or with tokens deleted,
 duplicated or swapped (seeded, so every run feeds the same inputs).
+
+What checks cleanly is also generated (stubs, events and the conformance suite; again exit 0
+or 1, never 3), and whatever is generated must import (:func:`generate_and_import`): the
+generator must not write code that fails to import or means something else.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _shared import CORPUS
+from _shared import CORPUS, import_generated
 
 from idlgen.cli import main
 
@@ -41,6 +45,33 @@ def assert_located_error(rc: int, err: str, what: str) -> None:
     """With exit 1, stderr has at least one ``path:line:col: error:`` line."""
     if rc == 1:
         assert ERROR_LINE.search(err), f"{what}: no 'path:line:col: error:' line in\n{err[:2000]}"
+
+
+GENERATED_ERROR = re.compile(r"^.+: error: \S", re.MULTILINE)
+
+
+def generate_and_import(
+    paths: list[Path],
+    out: Path,
+    capsys: pytest.CaptureFixture[str],
+    *,
+    options: list[str] | None = None,
+) -> int:
+    """Generate each of *paths* (stubs, events, tests) into *out*, then import every package
+    written there in a child process (with a timeout); returns how many generated."""
+    generated = 0
+    for path in paths:
+        args = ["generate", "--emit", "stubs,events,tests", "-q", "-o", str(out / path.stem)]
+        rc = main([*args, str(path), *(options or [])])
+        err = capsys.readouterr().err
+        assert rc in (0, 1), f"generate: exit {rc} on {path.name}:\n{err[-2000:]}"
+        assert "Traceback" not in err and "internal error" not in err, err[-2000:]
+        if rc == 1:
+            assert GENERATED_ERROR.search(err), f"{path.name}: no located error in\n{err[:2000]}"
+        generated += rc == 0
+    if generated:
+        import_generated(*(d for d in sorted(out.iterdir()) if d.is_dir()))
+    return generated
 
 
 # --------------------------------------------------------------------------- hand-written inputs
@@ -102,11 +133,14 @@ def test_nasty_input(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[st
         path.write_bytes(text)
     else:
         path.write_text(text, encoding="utf-8")
-    rc, err = check(path, capsys, options=CORPUS_OPTIONS if CORPUS.is_dir() else [])
+    options = CORPUS_OPTIONS if CORPUS.is_dir() else []
+    rc, err = check(path, capsys, options=options)
     if must_fail:
         assert rc == 1, f"{name}: expected an error, got exit 0:\n{err[:1000]}"
         assert re.search(r"(^|\n)[^\n]*t\.idl[^\n]*: error: ", err), err[:1000]
     assert_located_error(rc, err, name)
+    if rc == 0:
+        generate_and_import([path], tmp_path / "out", capsys, options=options)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -129,6 +163,8 @@ def test_random_bytes(seed: int, tmp_path: Path, capsys: pytest.CaptureFixture[s
 _TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[A-Za-z_]\w*|0[xX][0-9a-fA-F]+|\d+|\S')
 CUTS = (0.11, 0.5, 0.83)
 MUTATIONS_PER_FILE = 10
+#: How many of the mutations that check cleanly are generated and imported, per file.
+GENERATED_PER_FILE = 3
 
 
 def _sample() -> list[str]:
@@ -190,12 +226,19 @@ def test_truncated_and_mutated_corpus_file(
         assert_located_error(rc, err, f"{rel} cut at {cut:.0%}")
         failures += rc
     rng = random.Random(rel)
+    clean: list[Path] = []
     for i in range(MUTATIONS_PER_FILE):
         path = tmp_path / f"mut{i}_{name}"
         path.write_text(_mutate(text, rng), encoding="utf-8")
         rc, err = check(path, capsys, options=CORPUS_OPTIONS)
         assert_located_error(rc, err, f"{rel} mutation {i}")
+        if rc == 0:
+            clean.append(path)
     assert failures >= 2, f"{rel}: cutting the file short should be an error at least twice"
+    # the mutations that still check cleanly are generated, and what is generated imports
+    generate_and_import(
+        clean[:GENERATED_PER_FILE], tmp_path / "out", capsys, options=CORPUS_OPTIONS
+    )
 
 
 # --------------------------------------------------------------------------- a real process

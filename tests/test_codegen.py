@@ -148,7 +148,9 @@ def test_docstring_escaping_round_trips(text: str) -> None:
 
 
 def test_literals() -> None:
-    assert py_literal('a"b\\c\n') == '"a\\"b\\\\c\\n"'
+    assert py_literal('a"b\\c\n') == "'a\"b\\\\c\\n'"  # black's choice of quotes
+    assert py_literal("a\"b'c") == '"a\\"b\'c"'
+    assert py_literal("\ud800") == '"\ufffd"'  # a lone surrogate can be in no file
     assert eval(py_literal('x"""y\u202e')) == 'x"""y\u202e'
     assert py_literal(3) == "3" and py_literal(True) == "True" and py_literal(1.5) == "1.5"
     assert escape_text('""', keep_newlines=False) == '\\"\\"'

@@ -333,8 +333,8 @@ def test_missing_file_directory_and_empty_input(tmp_path: Path) -> None:
     preprocess(str(tmp_path / "none.idl"), sink=sink)
     preprocess(str(tmp_path), sink=sink)
     assert [d.message for d in sink] == [
-        f"cannot open file '{tmp_path / 'none.idl'}'",
-        f"cannot open file '{tmp_path}'",
+        f"cannot open '{tmp_path / 'none.idl'}': no such file",
+        f"cannot read '{tmp_path}': is a directory",
     ]
     sink = DiagnosticSink()
     src = preprocess("empty.idl", text="", sink=sink)

@@ -9,12 +9,20 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from idlgen.diagnostics import Diagnostic, DiagnosticSink, SourceCache, format_diagnostic
+from idlgen.diagnostics import (
+    MAX_KEPT_DIAGNOSTICS,
+    Diagnostic,
+    DiagnosticList,
+    DiagnosticSink,
+    SourceCache,
+    format_diagnostic,
+)
 from idlgen.frontend import Loader, MacroOp, Program
 
 #: At most this many diagnostics are printed (like clang's error limit): past that, a
-#: flood of follow-on messages helps nobody; the count at the end stays exact.
-MAX_PRINTED_DIAGNOSTICS = 200
+#: flood of follow-on messages helps nobody; the count at the end stays exact (a sink keeps
+#: no more than that many of each kind and counts the rest).
+MAX_PRINTED_DIAGNOSTICS = MAX_KEPT_DIAGNOSTICS
 
 EXIT_OK = 0
 EXIT_ERRORS = 1
@@ -94,7 +102,7 @@ def load_program(args: argparse.Namespace, paths: Sequence[str]) -> tuple[Progra
 
 def load_program_quietly(
     args: argparse.Namespace, paths: Sequence[str]
-) -> tuple[Program, list[Diagnostic]]:
+) -> tuple[Program, DiagnosticList]:
     """Load *paths* with the input options in *args*; return the program and its diagnostics."""
     sink = DiagnosticSink()
     loader = Loader(
@@ -104,22 +112,39 @@ def load_program_quietly(
         builtin_include=args.builtin_include,
     )
     loader.load_all(paths)
-    return loader.program, list(sink.diagnostics)
+    diagnostics = DiagnosticList()
+    diagnostics.extend(sink.diagnostics)  # with the counts of what the sink did not keep
+    return loader.program, diagnostics
 
 
-def print_diagnostics(diagnostics: Sequence[Diagnostic], stream: TextIO | None = None) -> None:
-    """Print *diagnostics* compiler-style (source line and caret), then a count."""
+def print_diagnostics(
+    diagnostics: Sequence[Diagnostic],
+    stream: TextIO | None = None,
+    *,
+    omitted: tuple[int, int] | None = None,
+) -> None:
+    """Print *diagnostics* compiler-style (source line and caret), then a count.
+
+    *omitted* is (errors, warnings) reported but not kept; by default the counts a
+    :class:`~idlgen.diagnostics.DiagnosticList` or :class:`CompileError` carries.
+    """
     out = stream if stream is not None else sys.stderr
-    if not diagnostics:
+    if omitted is None:
+        omitted = (
+            getattr(diagnostics, "omitted_errors", 0),
+            getattr(diagnostics, "omitted_warnings", 0),
+        )
+    if not diagnostics and not any(omitted):
         return
     sources = SourceCache()
     for d in diagnostics[:MAX_PRINTED_DIAGNOSTICS]:
         out.write(format_diagnostic(d, sources) + "\n")
-    hidden = len(diagnostics) - MAX_PRINTED_DIAGNOSTICS
+    hidden = len(diagnostics) - min(len(diagnostics), MAX_PRINTED_DIAGNOSTICS) + sum(omitted)
     if hidden > 0:
         out.write(f"idlgen: {hidden} more diagnostic{'s' if hidden != 1 else ''} not shown\n")
-    errors = sum(1 for d in diagnostics if d.is_error)
-    warnings = len(diagnostics) - errors
+    kept_errors = sum(1 for d in diagnostics if d.is_error)
+    errors = kept_errors + omitted[0]
+    warnings = len(diagnostics) - kept_errors + omitted[1]
     parts = []
     if errors:
         parts.append(f"{errors} error{'s' if errors != 1 else ''}")

@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
+from idlgen.backends.common.naming import package_name_problem
 from idlgen.cli.common import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, add_input_options, print_diagnostics
 from idlgen.config import (
     Config,
@@ -26,7 +27,7 @@ from idlgen.config import (
     setting_error,
     valid_package_name,
 )
-from idlgen.diagnostics import CompileError, Diagnostic, Severity, Span
+from idlgen.diagnostics import CompileError, Diagnostic, Severity, Span, printable
 from idlgen.diagnostics import format_diagnostic as _format
 
 HELP = "generate Python packages from IDL files"
@@ -109,7 +110,7 @@ class _Progress:
         if total < 2 or now - self.last < 0.1:
             return
         self.last = now
-        text = f"[{done + 1}/{total}] {_display(source)}"[:78]
+        text = f"[{done + 1}/{total}] {printable(_display(source))}"[:78]
         self.stream.write("\r" + text + "\x1b[K")
         self.stream.flush()
         self.shown = True
@@ -122,13 +123,21 @@ class _Progress:
 
 
 def _usage(message: str) -> int:
-    sys.stderr.write(f"idlgen generate: error: {message}\n")
+    sys.stderr.write(f"idlgen generate: error: {printable(message)}\n")
     return EXIT_USAGE
 
 
-def _print(diagnostics: Sequence[Diagnostic], quiet: bool) -> None:
-    """Print *diagnostics* like ``idlgen check`` does; with *quiet*, errors only."""
-    print_diagnostics([d for d in diagnostics if d.is_error or not quiet])
+def _print(diagnostics: Sequence[Diagnostic], quiet: bool, counts: object = None) -> None:
+    """Print *diagnostics* like ``idlgen check`` does; with *quiet*, errors only.
+
+    *counts* (default: *diagnostics*) carries the numbers of diagnostics not kept.
+    """
+    source = diagnostics if counts is None else counts
+    omitted = (
+        getattr(source, "omitted_errors", 0),
+        0 if quiet else getattr(source, "omitted_warnings", 0),
+    )
+    print_diagnostics([d for d in diagnostics if d.is_error or not quiet], omitted=omitted)
 
 
 def _load_config(args: argparse.Namespace) -> Config | None:
@@ -151,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = _load_config(args)
     except ConfigError as exc:
-        _print(exc.diagnostics, quiet=False)
+        _print(exc.diagnostics, False, exc)
         return EXIT_USAGE
     if config is not None and args.verbose:
         print(f"idlgen: using configuration {_display(str(config.path))}")
@@ -166,7 +175,8 @@ def run(args: argparse.Namespace) -> int:
     if package is not None:
         where = "--package" if args.package else "[tool.idlgen] package"
         if not valid_package_name(package):
-            return _usage(f"{where}: '{package}' is not a valid Python package name")
+            reason = package_name_problem(package) or "is not a valid Python package name"
+            return _usage(f"{where}: '{package}' {reason}")
         if len(sources) > 1:
             return _usage(f"{where} needs exactly one input file")
     if args.emit is not None:
@@ -196,11 +206,11 @@ def run(args: argparse.Namespace) -> int:
 
     from idlgen import api
 
-    problem = api.emit_problem(emit)
-    if problem is not None:
+    emit_problem = api.emit_problem(emit)
+    if emit_problem is not None:
         if args.emit is not None or config is None:
-            return _usage(f"--emit: {problem}")
-        _print(setting_error(config, "emit", problem).diagnostics, quiet=False)
+            return _usage(f"--emit: {emit_problem}")
+        _print(setting_error(config, "emit", emit_problem).diagnostics, quiet=False)
         return EXIT_USAGE
     progress = _Progress(sys.stderr) if (not quiet and sys.stderr.isatty()) else None
     try:
@@ -222,7 +232,7 @@ def run(args: argparse.Namespace) -> int:
     except CompileError as exc:
         if progress is not None:
             progress.clear()
-        _print(exc.diagnostics, quiet)
+        _print(exc.diagnostics, quiet, exc)
         return EXIT_ERRORS
     _print(result.render.diagnostics, quiet)
 

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from idlgen.diagnostics import Diagnostic, DiagnosticSink, Span
+from idlgen.inputfiles import UnreadableFile, read_input_file
 
 FORMAT_VERSION = 1
 
@@ -766,12 +767,23 @@ def load_scenarios(path: str | Path) -> tuple[ScenarioFile | None, list[Diagnost
     """Read and validate the scenario file at *path* (never raises on bad content)."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_scenario_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         sink = DiagnosticSink()
-        sink.error(Span(name, 1, 1), f"cannot read scenario file: {exc}")
+        reason = exc.reason if isinstance(exc, UnreadableFile) else str(exc)
+        sink.error(Span(name, 1, 1), f"cannot read scenario file: {reason}")
         return None, sink.diagnostics
     return parse_scenarios(text, name)
+
+
+#: The largest scenario file read.
+MAX_SCENARIO_BYTES = 4 * 1024 * 1024
+
+
+def read_scenario_text(path: str | Path) -> str:
+    """The text of the scenario file *path* (a regular UTF-8 file of at most
+    :data:`MAX_SCENARIO_BYTES`); raises UnreadableFile or UnicodeDecodeError."""
+    return read_input_file(path, MAX_SCENARIO_BYTES, what="scenario").decode("utf-8")
 
 
 # --------------------------------------------------------------------------- names vs. the IDL

@@ -19,6 +19,7 @@ from idlgen.conformance import scenarios as sc
 from idlgen.conformance.checks import TYPE_CHECKS, StructuralChecks
 from idlgen.conformance.runner import Implementation, ScenarioRunner, load_implementation
 from idlgen.conformance.spec import ConformanceFailure, Spec
+from idlgen.inputfiles import read_input_file
 
 # --------------------------------------------------------------------------- the suite object
 
@@ -130,10 +131,16 @@ def _scenario_job(runner: ScenarioRunner, name: str) -> Callable[[Implementation
 # --------------------------------------------------------------------------- expected failures
 
 
+#: The largest expected-failures file read.
+MAX_EXPECTED_FAILURES_BYTES = 4 * 1024 * 1024
+
+
 def read_expected_failures(path: str | Path) -> set[str]:
-    """Test names listed in an expected-failures file (one per line, ``#`` starts a comment)."""
+    """Test names listed in an expected-failures file (one per line, ``#`` starts a comment);
+    raises :class:`~idlgen.inputfiles.UnreadableFile` when it cannot be read."""
     names: set[str] = set()
-    for raw in Path(path).read_text(encoding="utf-8").splitlines():
+    data = read_input_file(path, MAX_EXPECTED_FAILURES_BYTES, what="expected-failures")
+    for raw in data.decode("utf-8", errors="replace").splitlines():
         line = raw.split("#", 1)[0].strip()
         if line:
             names.add(line)

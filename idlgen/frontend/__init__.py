@@ -7,11 +7,11 @@ file and per import by :mod:`.loader`.
 
 from idlgen.frontend.loader import (
     BUILTIN_INCLUDE_DIR,
-    MAX_SOURCE_BYTES,
     Loader,
     MacroOp,
     Program,
     load,
 )
+from idlgen.inputfiles import MAX_SOURCE_BYTES
 
 __all__ = ["BUILTIN_INCLUDE_DIR", "MAX_SOURCE_BYTES", "Loader", "MacroOp", "Program", "load"]

@@ -3,6 +3,7 @@ arguments (``id(...)``), with the casts, sizes and integer widths widl applies."
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from idlgen.diagnostics import Span
@@ -50,11 +51,18 @@ def evaluate_expression(e: Expr, lookup: ValueLookup | None = None) -> Value | N
 
 
 def evaluate_strict(e: Expr, lookup: ValueLookup | None) -> Value:
-    """Evaluate *e*; raise :class:`NotConstant` (with a position) when it is not constant."""
+    """Evaluate *e*; raise :class:`NotConstant` (with a position) when it is not constant.
+
+    Every integer result, literals included, must fit in 64 bits (signed or unsigned) and
+    every floating-point result must be finite: anything else is an error, so values stay
+    small (and arithmetic quick) however the constants are chained.
+    """
     if isinstance(e, Literal):
         v = e.value
         if isinstance(v, int) and v > _MAX_INTEGER_CONSTANT:
             raise NotConstant(e.span, "integer constant is too large in {what}")
+        if isinstance(v, float) and not math.isfinite(v):
+            raise NotConstant(e.span, "floating constant is out of range in {what}")
         if e.kind == "char" and isinstance(v, str):
             return ord(v[0]) if v else 0
         return v
@@ -69,7 +77,7 @@ def evaluate_strict(e: Expr, lookup: ValueLookup | None) -> Value:
             raise NotConstant(e.span, f"'{e.name}' has no constant value")
         return value
     if isinstance(e, UnaryExpr):
-        return _unary(e, evaluate_strict(e.operand, lookup))
+        return _in_range(_unary(e, evaluate_strict(e.operand, lookup)), e.span)
     if isinstance(e, BinaryExpr):
         if e.op == "&&":
             left = evaluate_strict(e.left, lookup)
@@ -81,8 +89,10 @@ def evaluate_strict(e: Expr, lookup: ValueLookup | None) -> Value:
             # `(TYPE) -1`: the parenthesised name is a type, not a value (C's cast ambiguity)
             signed = _unary(UnaryExpr(e.op, e.right, span=e.span), evaluate_strict(e.right, lookup))
             cast_type = e.left.cast_type if isinstance(e.left, NameExpr) else None
-            return _cast(cast_type, signed) if cast_type is not None else signed
-        return _binary(e, evaluate_strict(e.left, lookup), evaluate_strict(e.right, lookup))
+            cast = _cast(cast_type, signed, e.span) if cast_type is not None else signed
+            return _in_range(cast, e.span)
+        left, right = evaluate_strict(e.left, lookup), evaluate_strict(e.right, lookup)
+        return _in_range(_binary(e, left, right), e.span)
     if isinstance(e, ConditionalExpr):
         return (
             evaluate_strict(e.then, lookup)
@@ -91,12 +101,12 @@ def evaluate_strict(e: Expr, lookup: ValueLookup | None) -> Value:
         )
     if isinstance(e, CastExpr):
         v = evaluate_strict(e.operand, lookup)
-        return _cast(e.type, v)
+        return _in_range(_cast(e.type, v, e.span), e.span)
     if isinstance(e, SizeofExpr):
         size = _sizeof(e.type)
         if size is None:
             raise NotConstant(e.span, "sizeof of this type is not supported in {what}")
-        return size
+        return _in_range(size, e.span)
     if isinstance(e, MemberExpr):
         raise NotConstant(e.span, "{what} is not a constant expression")
     raise NotConstant(e.span, "{what} is not a constant expression")
@@ -104,6 +114,35 @@ def evaluate_strict(e: Expr, lookup: ValueLookup | None) -> Value:
 
 #: The largest integer literal (unsigned 64-bit), as C compilers accept.
 _MAX_INTEGER_CONSTANT = (1 << 64) - 1
+#: The smallest integer result (signed 64-bit).
+_MIN_INTEGER_CONSTANT = -(1 << 63)
+
+
+def _in_range(v: Value, span: Span) -> Value:
+    """*v* when it fits in 64 bits (or is a finite float); otherwise NotConstant."""
+    if isinstance(v, int) and not _MIN_INTEGER_CONSTANT <= v <= _MAX_INTEGER_CONSTANT:
+        raise NotConstant(span, "integer overflow in {what}: the result does not fit in 64 bits")
+    if isinstance(v, float) and not math.isfinite(v):
+        raise NotConstant(span, "floating-point overflow in {what}: the result is not finite")
+    return v
+
+
+def fits_type(t: TypeRef, v: Value) -> str | None:
+    """Why the constant *v* does not fit the integer type *t* (None when it does).
+
+    A value fits when it is in the signed or the unsigned range of the type's width (so
+    ``const long E = 0x80004005`` is fine, as in C); other types take any value.
+    """
+    r = real_type(t)
+    if not isinstance(r, BaseType) or not isinstance(v, int) or isinstance(v, bool):
+        return None
+    width = _INT_WIDTHS.get(r.name)
+    if width is None:
+        return None
+    bits = width[0]
+    if -(1 << (bits - 1)) <= v < (1 << bits):
+        return None
+    return f"value {v} does not fit in '{r.name}' ({bits} bits)"
 
 
 def _is_cast_of_sign(e: BinaryExpr, lookup: ValueLookup | None) -> bool:
@@ -197,6 +236,8 @@ def _to_int(v: Value, span: Span) -> int:
     if isinstance(v, int):
         return v
     if isinstance(v, float):
+        if not math.isfinite(v) or not _MIN_INTEGER_CONSTANT <= v <= _MAX_INTEGER_CONSTANT:
+            raise NotConstant(span, "floating-point value out of the integer range in {what}")
         return int(v)
     raise NotConstant(span, "{what} is not an integer constant")
 
@@ -285,7 +326,7 @@ _INT_WIDTHS = {
 }
 
 
-def _cast(t: TypeRef, v: Value) -> Value:
+def _cast(t: TypeRef, v: Value, span: Span) -> Value:
     r = real_type(t)
     if isinstance(r, BaseType):
         if r.name in ("float", "double"):
@@ -295,7 +336,7 @@ def _cast(t: TypeRef, v: Value) -> Value:
         width = _INT_WIDTHS.get(r.name)
         if width is not None and isinstance(v, int | float):
             bits, signed = width
-            x = int(v) & ((1 << bits) - 1)
+            x = _to_int(v, span) & ((1 << bits) - 1)
             if signed and x >= 1 << (bits - 1):
                 x -= 1 << bits
             return x

@@ -152,11 +152,6 @@ class Loader:
     def _parse(
         self, path: str, text: str | None, *, imported: bool, sink: DiagnosticSink
     ) -> IdlFile:
-        if text is None:
-            problem = _unreadable(path)
-            if problem is not None:
-                sink.error(Span(path, 0, 0), problem)
-                return IdlFile(path)
         preprocessed, locate, pragmas = run_preprocessor(
             path, text, tuple(self.include_dirs), self.macro_ops, sink
         )
@@ -366,30 +361,3 @@ def _realpath(path: str) -> str | None:
         return os.path.realpath(path)
     except (OSError, ValueError):
         return None
-
-
-#: The largest source file idlgen reads (the largest real IDL or header is under 1 MB;
-#: a bigger input is almost certainly not source, and would take minutes and gigabytes).
-MAX_SOURCE_BYTES = 16 * 1024 * 1024
-
-
-def _unreadable(path: str) -> str | None:
-    """Why *path* cannot be read as a source file, or None."""
-    try:
-        if os.path.isdir(path):
-            return f"cannot read '{path}': is a directory"
-        if not os.path.exists(path):
-            return f"cannot open '{path}': no such file"
-        size = os.path.getsize(path)
-        if size > MAX_SOURCE_BYTES:
-            return (
-                f"cannot read '{path}': file too large ({size / 2**20:.1f} MB; "
-                f"idlgen reads source files up to {MAX_SOURCE_BYTES // 2**20} MB)"
-            )
-        with open(path, "rb"):
-            pass
-    except OSError as exc:
-        return f"cannot open '{path}': {exc.strerror or exc}"
-    except ValueError as exc:
-        return f"cannot open '{path}': {exc}"
-    return None

@@ -171,6 +171,8 @@ class _Parser:
                     errors.append(
                         _SyntaxError(line, col, 1, f"unexpected character {text[pos]!r}", pos)
                     )
+                    if len(errors) >= _MAX_ERRORS:
+                        return None, errors
                     pos += 1
                     continue
                 kind = m.lastgroup

@@ -1,5 +1,6 @@
 """The preprocessor's lexing: tokens of a C line, comment stripping, macro definitions and
-reading source files (decoded, cached by path, size and mtime)."""
+reading source files (through :func:`idlgen.inputfiles.read_input_file`; cached by path,
+size and mtime)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from idlgen.inputfiles import MAX_SOURCE_BYTES, read_input_file
 
 # A run of code (string and char literals included, so that comment markers
 # inside them are left alone) followed by at most one comment.
@@ -148,17 +151,19 @@ _read_cache: dict[str, tuple[int, int, bytes]] = {}
 hit_regex_cache: dict[frozenset[str], re.Pattern[str]] = {}
 
 
-def read_file(path: str) -> bytes | None:
+def read_file(path: str) -> bytes:
+    """The bytes of the source file *path* (a regular file of at most
+    :data:`~idlgen.inputfiles.MAX_SOURCE_BYTES`); raises
+    :class:`~idlgen.inputfiles.UnreadableFile` saying why not."""
     try:
         st = os.stat(path)
+    except OSError:
+        st = None
+    if st is not None:
         cached = _read_cache.get(path)
         if cached is not None and cached[0] == st.st_mtime_ns and cached[1] == st.st_size:
             return cached[2]
-        if not os.path.isfile(path):
-            return None
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError:
-        return None
-    _read_cache[path] = (st.st_mtime_ns, st.st_size, data)
+    data = read_input_file(path, MAX_SOURCE_BYTES)
+    if st is not None:
+        _read_cache[path] = (st.st_mtime_ns, st.st_size, data)
     return data

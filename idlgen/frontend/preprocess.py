@@ -69,6 +69,7 @@ from idlgen.frontend.pptokens import (
     read_file,
     tokenize,
 )
+from idlgen.inputfiles import MAX_SOURCE_BYTES, UnreadableFile
 
 __all__ = [
     "PREDEFINED_MACROS",
@@ -87,6 +88,15 @@ PREDEFINED_MACROS: dict[str, str] = {
 MAX_INCLUDE_DEPTH = 200
 MAX_EXPANSION_STEPS = 50_000
 
+# What one compilation (a main or imported file with everything it #includes) may cost; the
+# corpus needs at most 10 files, 460 KB and a few thousand macro tokens per compilation.
+#: Files read: the compiled file and each ``#include`` (``#pragma once`` skips do not count).
+MAX_FILES_READ = 2_000
+#: Bytes read, all files together.
+MAX_BYTES_READ = 2 * MAX_SOURCE_BYTES
+#: Tokens made by macro expansion.
+MAX_MACRO_TOKENS = 1_000_000
+
 
 @dataclass(frozen=True, slots=True)
 class Pragma:
@@ -100,6 +110,9 @@ class Pragma:
     span: Span
     output_line: int = 0
 
+
+#: Greater than any line number (a bisect key that sorts after every (column, line) pair).
+_MAX_LINE = 1 << 62
 
 # A column map segment: output column start, file, line, column, fixed (no offset).
 _Segment = tuple[int, str, int, int, bool]
@@ -116,12 +129,15 @@ class PreprocessedSource:
     included_files: list[str] = field(default_factory=list)
     #: Output lines (1-based) whose columns moved: sorted segment lists.
     column_maps: dict[int, list[_Segment]] = field(default_factory=dict)
+    _starts: dict[int, list[int]] = field(default_factory=dict, repr=False)
 
     def locate(self, line: int, column: int) -> tuple[str, int, int]:
         """Map an output position (1-based line and column) to (file, line, column)."""
         segments = self.column_maps.get(line)
         if segments is not None:
-            starts = [s[0] for s in segments]
+            starts = self._starts.get(line)
+            if starts is None:  # once per line: a long spliced line has thousands of segments
+                starts = self._starts[line] = [s[0] for s in segments]
             i = max(0, bisect.bisect_right(starts, column - 1) - 1)
             out_col, file, src_line, src_col, fixed = segments[i]
             if fixed:
@@ -141,6 +157,15 @@ class PreprocessedSource:
 
 class _ExpansionLimit(Exception):
     pass
+
+
+class _BudgetExceeded(Exception):
+    """One compilation read or made too much: preprocessing stops (like a fatal error)."""
+
+    def __init__(self, span: Span, message: str) -> None:
+        super().__init__(message)
+        self.span = span
+        self.message = message
 
 
 @dataclass
@@ -166,6 +191,9 @@ class _Preprocessor:
         self.pragma_once: set[str] = set()
         self.depth = 0
         self.steps = 0
+        self.files_read = 0
+        self.bytes_read = 0
+        self.macro_tokens = 0
         self.cur_file = main_path
         self.cur_line = 0
         self.line_file = main_path
@@ -403,9 +431,34 @@ class _Preprocessor:
                 continue
             out.append(t)
             i += 1
-        return [x.copy(hide=x.hide | hide) for x in out]
+        self.macro_tokens += len(out)
+        if self.macro_tokens > MAX_MACRO_TOKENS:
+            raise _BudgetExceeded(
+                span,
+                f"macro expansion made more than {MAX_MACRO_TOKENS:,} tokens in this "
+                "compilation; preprocessing stopped",
+            )
+        # most tokens hide nothing yet: share *hide* instead of a new set per token
+        return [x.copy(hide=hide if x.hide <= hide else x.hide | hide) for x in out]
 
     # ---- files
+
+    def _spend_bytes(self, size: int, span: Span) -> None:
+        """Count a file read against the budget of one compilation."""
+        self.files_read += 1
+        self.bytes_read += size
+        if self.files_read > MAX_FILES_READ:
+            raise _BudgetExceeded(
+                span,
+                f"more than {MAX_FILES_READ:,} files read (#include) in this compilation; "
+                "preprocessing stopped",
+            )
+        if self.bytes_read > MAX_BYTES_READ:
+            raise _BudgetExceeded(
+                span,
+                f"more than {MAX_BYTES_READ // 2**20} MB read (#include) in this compilation; "
+                "preprocessing stopped",
+            )
 
     def find_include(self, name: str, quoted: bool) -> str | None:
         dirs: list[str] = []
@@ -420,18 +473,21 @@ class _Preprocessor:
 
     def process_file(self, path: str, text: str | None, span: Span | None) -> None:
         if text is None:
-            data = read_file(path)
-            if data is None:
-                where = span or Span(path, 0, 0)
-                self.sink.error(where, f"cannot open file '{path}'")
+            try:
+                data = read_file(path)
+            except UnreadableFile as exc:
+                self.sink.error(span or Span(path, 0, 0), exc.message)
                 return
+            self._spend_bytes(len(data), span or Span(path, 0, 0))
             text, bad = decode(data)
             if bad is not None:
                 line = data.count(b"\n", 0, bad) + 1
                 col = bad - (data.rfind(b"\n", 0, bad) + 1) + 1
                 self.sink.error(Span(path, line, col), "invalid UTF-8 in the source file")
-        elif text.startswith("\ufeff"):
-            text = text[1:]
+        else:
+            self._spend_bytes(len(text), span or Span(path, 0, 0))
+            if text.startswith("\ufeff"):
+                text = text[1:]
         if "\x00" in text:
             pos = text.index("\x00")
             line = text.count("\n", 0, pos) + 1
@@ -489,7 +545,7 @@ class _Preprocessor:
             if pieces is None:
                 out.append((out_col, file, line, col, fixed))
                 continue
-            k = max(0, bisect.bisect_right([p[0] for p in pieces], col) - 1)
+            k = max(0, bisect.bisect_right(pieces, (col, _MAX_LINE)) - 1)
             out.append((out_col, file, pieces[k][1], col - pieces[k][0], fixed))
             if fixed:
                 continue
@@ -882,6 +938,9 @@ def preprocess(
         pp.apply_splices()
     except RecursionError:
         sink.error(Span(path, pp.cur_line, 1), "input nested too deeply")
+    except _BudgetExceeded as exc:
+        sink.error(exc.span, exc.message)
+        return PreprocessedSource(path=path, text="", line_origins=[])
     return PreprocessedSource(
         path=path,
         text="".join(pp.chunks),

@@ -48,7 +48,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from idlgen.diagnostics import NO_SPAN, DiagnosticSink, Span
-from idlgen.frontend.evaluate import NotConstant, Value, evaluate_strict, real_type
+from idlgen.frontend.evaluate import (
+    NotConstant,
+    Value,
+    evaluate_strict,
+    fits_type,
+    real_type,
+)
 from idlgen.frontend.symbols import BUILTIN_TYPE_NAMES, Symbol, SymbolTable, describe, is_defined
 from idlgen.model import (
     ApiContract,
@@ -475,6 +481,10 @@ class Resolver:
         elif isinstance(d, Const):
             self._type(d.type)
             value = self.evaluate(d.expr, what="constant")
+            problem = fits_type(d.type, value) if value is not None else None
+            if problem is not None:
+                self.sink.error(d.expr.span if d.expr.span is not NO_SPAN else d.span, problem)
+                value = None
             d.value = value
             self._register_value(d.name, d)
         elif isinstance(d, Function):

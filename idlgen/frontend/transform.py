@@ -189,6 +189,8 @@ class _Declarator:
     """A C declarator: the name (if any) and the type operations to apply to the base type."""
 
     name: Token | None
+    #: the type operations, the one applied first to the base type last (so an outer
+    #: declarator appends its own in O(1): `int a[1][1]...` stays linear)
     ops: list[Callable[[TypeRef], TypeRef]] = field(default_factory=list)
     calling_convention: str | None = None
     #: the declarator declares a function itself (``F(int)``, not ``(*F)(int)``)
@@ -196,9 +198,16 @@ class _Declarator:
 
     def apply(self, base: TypeRef) -> TypeRef:
         t = base
-        for op in self.ops:
+        for op in reversed(self.ops):
             t = op(t)
         return t
+
+    def wrapped(
+        self, op: Callable[[TypeRef], TypeRef], calling_convention: str | None, is_function: bool
+    ) -> _Declarator:
+        """This declarator inside another that applies *op* first (takes over ``ops``)."""
+        self.ops.append(op)
+        return _Declarator(self.name, self.ops, calling_convention, is_function)
 
 
 @dataclass
@@ -235,7 +244,10 @@ def _unescape(body: str) -> str:
         value = ast.literal_eval('"' + body.replace('"', '\\"').replace('\\\\"', '\\"') + '"')
     except (ValueError, SyntaxError):
         return body
-    return value if isinstance(value, str) else body
+    if not isinstance(value, str):
+        return body
+    # `\ud83d\ude00` is one character; a lone surrogate is none (U+FFFD: no text may hold it)
+    return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def _parse_number(text: str) -> int | float:
@@ -245,9 +257,15 @@ def _parse_number(text: str) -> int | float:
         return int(t, 16)
     if any(c in lower for c in ".e") or text[-1:] in "fF":
         return float(t.rstrip("fF"))
-    if len(t) > 1 and t.startswith("0"):
-        return int(t, 8) if all(c in "01234567" for c in t) else int(t)
+    if len(t) > 1 and t.startswith("0") and all(c in "01234567" for c in t):
+        return int(t, 8)
+    if len(t.lstrip("0")) > _MAX_DECIMAL_DIGITS:
+        return 1 << 64  # past any integer type (and Python's int-from-text digit limit)
     return int(t)
+
+
+#: More decimal digits than any 64-bit value has.
+_MAX_DECIMAL_DIGITS = 20
 
 
 class ModelBuilder(Transformer[Token, list[Declaration]]):
@@ -803,8 +821,7 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
         def op(t: TypeRef) -> TypeRef:
             return PointerType(t, is_const=is_const, span=t.span)
 
-        cc = inner.calling_convention
-        return _Declarator(inner.name, [op, *inner.ops], cc, inner.is_function)
+        return inner.wrapped(op, inner.calling_convention, inner.is_function)
 
     def pointer(self, items: list[Token]) -> list[str]:
         return [str(t) for t in items]
@@ -837,7 +854,7 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
         inner: _Declarator = items[0]
         # a parenthesised declarator no longer declares a function itself
         # (`HRESULT (*pfn)(int)` is a pointer to a function)
-        return _Declarator(inner.name, list(inner.ops), inner.calling_convention)
+        return _Declarator(inner.name, inner.ops, inner.calling_convention)
 
     def array_declarator(self, items: list[Any]) -> _Declarator:
         inner: _Declarator = items[0]
@@ -846,7 +863,7 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
         def op(t: TypeRef) -> TypeRef:
             return ArrayType(t, size.expr, span=t.span)
 
-        return _Declarator(inner.name, [op, *inner.ops], inner.calling_convention)
+        return inner.wrapped(op, inner.calling_convention, False)
 
     def abstract_array_declarator(self, items: list[Any]) -> _Declarator:
         size: _ArraySize = items[0]
@@ -864,8 +881,7 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
         def op(t: TypeRef) -> TypeRef:
             return FunctionType(t, params, calling_convention=cc, span=t.span)
 
-        is_function = not inner.ops
-        return _Declarator(inner.name, [op, *inner.ops], cc, is_function)
+        return inner.wrapped(op, cc, not inner.ops)
 
     def array(self, items: list[Any]) -> _ArraySize:
         return _ArraySize(items[0] if items else None)

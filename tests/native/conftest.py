@@ -63,7 +63,8 @@ def generate_packages(
 ) -> None:
     """Generate stubs, layouts and vtable descriptions (no black: layout only) into *root*."""
     mp = pytest.MonkeyPatch()
-    for backend in (python_render, abi_backend, vtables_backend):
+    mp.setattr(python_render, "format_in_blocks", lambda text: text)
+    for backend in (abi_backend, vtables_backend):
         mp.setattr(backend, "format_python", lambda text: text)
     try:
         idlgen.generate(

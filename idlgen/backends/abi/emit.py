@@ -202,7 +202,9 @@ class AbiModule:
         except LayoutError as exc:
             where = f"{os.path.basename(exc.span.file or decl.file)}:{exc.span.line}"
             what = f"typedef {decl.name}" if isinstance(decl, Typedef) else describe(decl)
-            self.skipped.append(comment_text(f"{what}: not laid out ({where}: {exc.message})"))
+            self.skipped.append(
+                "# " + comment_text(f"{what}: not laid out ({where}: {exc.message})")
+            )
             return None
 
     def _collect(self) -> None:
@@ -642,12 +644,12 @@ def _records_in(t: CType) -> Record | None:
 
 def _alias_comment(t: Alias | EnumType) -> str | None:
     if isinstance(t, EnumType):
-        return f"enum {t.decl.typedef_name or t.decl.name}"
+        return "# " + comment_text(f"enum {t.decl.typedef_name or t.decl.name}")
     real = real_type(t.target)
     if isinstance(real, Pointer) and isinstance(real_type(real.target), Opaque):
         what = real_type(real.target)
         assert isinstance(what, Opaque)
-        return comment_text(f"pointer to {what.what}")
+        return "# " + comment_text(f"pointer to {what.what}")
     return None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from idlgen.backends.common.naming import RESERVED_MODULE_NAMES, NameSpace, is_identifier
 from idlgen.model import (
     C_BINARY_PRECEDENCE,
     ApiContract,
@@ -47,6 +48,29 @@ from idlgen.model import (
     Union,
     inline_definition,
 )
+
+# --------------------------------------------------------------------------- class names
+
+
+def class_names(f: IdlFile) -> set[str]:
+    """The names the Python package of *f* may give its classes: the IDL name of each enum,
+    struct, interface, dispinterface and coclass it defines, and the name the module-level
+    renaming rule makes of it.  Both the stubs and the conformance suite keep member names
+    off these (a member ``Color`` would hide the class ``Color`` in its class body)."""
+    module = NameSpace(RESERVED_MODULE_NAMES)
+    out: set[str] = set()
+    for d in defined_declarations(f):
+        if isinstance(d, Enum | Struct):
+            name = d.typedef_name or d.name
+        elif isinstance(d, Interface | DispInterface | CoClass):
+            name = d.name
+        else:
+            continue
+        if name is not None and is_identifier(name):
+            out.add(name)
+            out.add(module.add(name))
+    return out
+
 
 # --------------------------------------------------------------------------- spelling
 

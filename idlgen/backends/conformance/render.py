@@ -30,11 +30,16 @@ import jinja2
 
 from idlgen import conformance as conf
 from idlgen.backends.common.emitters import register_emitter
-from idlgen.backends.common.idl import defined_declarations, type_spelling, vtable_methods
+from idlgen.backends.common.idl import (
+    class_names,
+    defined_declarations,
+    type_spelling,
+    vtable_methods,
+)
 from idlgen.backends.common.naming import (
-    RESERVED_MEMBER_NAMES,
     RESERVED_PARAM_NAMES,
     NameSpace,
+    member_reserved_names,
     package_name_for,
 )
 from idlgen.backends.common.templates import load_template
@@ -53,8 +58,14 @@ from idlgen.model import (
     Method,
     Param,
 )
-from idlgen.output.format import format_python
-from idlgen.version import __version__
+from idlgen.output.blocks import format_in_blocks, larger_than_a_block
+from idlgen.output.pysource import (
+    docstring,
+    generated_header,
+    py_literal,
+    safe_comment,
+    text_literal,
+)
 
 #: The suffix of the scenario file looked for next to the IDL file.
 SCENARIO_SUFFIX = ".scenarios.toml"
@@ -65,9 +76,8 @@ _ROOT_INTERFACES = ("IUnknown", "IDispatch")
 # --------------------------------------------------------------------------- names
 
 
-def _python_names(names: Iterable[str], *, members: bool = False) -> list[str]:
+def _python_names(names: Iterable[str], space: NameSpace) -> list[str]:
     """Python names of IDL names in one scope: the stubs' rule (``_`` appended when needed)."""
-    space = NameSpace(RESERVED_MEMBER_NAMES if members else RESERVED_PARAM_NAMES)
     return [space.add(name) for name in names]
 
 
@@ -82,6 +92,8 @@ class _SpecBuilder:
         self.symbols = symbols
         self.interfaces: dict[str, dict[str, Any]] = {}
         self.dispinterfaces: dict[str, dict[str, Any]] = {}
+        #: what a class body's members may not be named (as in the stubs)
+        self.reserved = member_reserved_names(class_names(f))
 
     def lookup(self, name: str) -> Declaration | None:
         for d in self.file.walk():
@@ -93,7 +105,7 @@ class _SpecBuilder:
 
     def params(self, params: list[Param]) -> list[dict[str, Any]]:
         names = [p.name or f"arg{i}" for i, p in enumerate(params)]
-        py_names = _python_names(names)
+        py_names = _python_names(names, NameSpace(RESERVED_PARAM_NAMES))
         out = []
         for p, name, py in zip(params, names, py_names, strict=True):
             item: dict[str, Any] = {"name": name, "type": type_spelling(p.type)}
@@ -116,7 +128,7 @@ class _SpecBuilder:
     def methods(self, methods: list[Method]) -> list[dict[str, Any]]:
         """The members of one interface body, with the Python names the stubs give them."""
         distinct = list(dict.fromkeys(m.name for m in methods))
-        py = dict(zip(distinct, _python_names(distinct, members=True), strict=True))
+        py = dict(zip(distinct, _python_names(distinct, NameSpace(self.reserved)), strict=True))
         return [self.method(m, py[m.name]) for m in methods]
 
     # -- declarations
@@ -281,41 +293,48 @@ def _json_literal(data: object, width: int = 88) -> str:
         current += token
     if current:
         pieces.append(current)
-    return "\n".join(repr(piece) for piece in pieces)
+    return "\n".join(py_literal(piece) for piece in pieces)
 
 
-def _text_literal(text: str) -> str:
-    """*text* as a parenthesised concatenation of one string literal per line."""
-    if not text:
-        return '""'
-    lines = text.splitlines(keepends=True)
-    return "(\n" + "\n".join(repr(line) for line in lines) + "\n)"
+#: Stands for a large spec literal while black formats spec.py (see _insert_spec_literal).
+_SPEC_PLACEHOLDER = "idlgen:spec-data"
+
+
+def _insert_spec_literal(formatted: str, literal: str) -> str:
+    """Put the large spec *literal* (one string per line) where black left the placeholder.
+
+    black would lay such a literal out as the call's only argument, one string per line
+    indented by four, and change nothing else (it never joins or splits strings): the same
+    text, without making black parse megabytes of strings.
+    """
+    call = f"json.loads({py_literal(_SPEC_PLACEHOLDER)})"
+    body = "".join(f"    {line}\n" for line in literal.split("\n"))
+    assert formatted.count(call) == 1, "spec.py template changed: update _insert_spec_literal"
+    return formatted.replace(call, f"json.loads(\n{body})")
 
 
 def _docstring(text: str) -> str:
     """A safe triple-quoted docstring literal for *text*, wrapped to fit the line length."""
-    body = textwrap.fill(" ".join(text.split()), width=88)
-    body = body.replace("\\", "\\\\").replace('"', '\\"')
-    body = "".join(
-        f"\\x{ord(ch):02x}" if (ord(ch) < 32 and ch != "\n") or ord(ch) == 127 else ch
-        for ch in body
-    )
-    return '"""' + body + '"""'
+    return docstring(textwrap.fill(" ".join(text.split()), width=88))
 
 
 def find_scenario_file(idl_path: str | Path) -> Path | None:
     """``<dir>/<stem>.scenarios.toml`` next to the IDL file, if it exists."""
     path = Path(idl_path)
     candidate = path.with_name(path.stem + SCENARIO_SUFFIX)
-    return candidate if candidate.is_file() else None
+    try:
+        return candidate if candidate.is_file() else None
+    except OSError:  # e.g. the name grew too long for the file system
+        return None
 
 
 def _load_scenarios(path: Path, spec: conf.Spec) -> tuple[str, sc.ScenarioFile]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = sc.read_scenario_text(path)
     except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "reason", None) or str(exc)
         sink = DiagnosticSink()
-        sink.error(Span(str(path), 1, 1), f"cannot read scenario file: {exc}")
+        sink.error(Span(str(path), 1, 1), f"cannot read scenario file: {reason}")
         raise CompileError(sink.diagnostics) from None
     loaded, problems = sc.parse_scenarios(text, str(path))
     if loaded is not None:
@@ -369,7 +388,6 @@ def render_conformance(
     stubs = stubs_package or package
     suite_dir = f"{package}_conformance"
     idl_name = Path(main.path).name
-    header = f"# Generated by idlgen {__version__} from {idl_name}. Do not edit."
 
     scenario_path = Path(scenarios) if scenarios is not None else find_scenario_file(main.path)
     scenario_text = ""
@@ -379,41 +397,69 @@ def render_conformance(
     scenario_source = scenario_path.name if scenario_path is not None else ""
 
     env = _environment()
-    common: dict[str, Any] = {
-        "header": header,
-        "idl_name": idl_name,
-        "suite_dir": suite_dir,
-    }
+    common: dict[str, Any] = {"header": generated_header(idl_name)}
     out: dict[str, str] = {}
 
     def emit(name: str, template: str, **params: Any) -> None:
         text = env.get_template(template).render(**common, **params)
-        out[f"{suite_dir}/{name}"] = format_python(text)
+        out[f"{suite_dir}/{name}"] = format_in_blocks(text)
 
-    emit("__init__.py", "__init__.py.j2")
+    coclass_names = ", ".join(spec.coclasses) or "none"
+    emit(
+        "__init__.py",
+        "__init__.py.j2",
+        doc=docstring(
+            f"Conformance suite for {idl_name}, generated by idlgen: "
+            f"run it with ``pytest {suite_dir} --impl=MODULE``."
+        ),
+    )
     emit(
         "conftest.py",
         "conftest.py.j2",
-        impl_env=conf.IMPL_ENV,
-        coclass_names=", ".join(spec.coclasses) or "none",
-        stubs_literal=repr(stubs),
+        doc=docstring(
+            f"pytest glue of the {idl_name} conformance suite.\n\n"
+            "Plug an implementation in with ``--impl=package.module`` "
+            f"(or ``${conf.IMPL_ENV}``): that module's\n"
+            "``new_implementation()`` returns one factory per coclass "
+            f"({coclass_names}) and the harness\n"
+            "the behaviour scenarios drive.  ``--expected-failures=FILE`` lists tests known "
+            "to fail.\n"
+        ),
+        stubs_literal=py_literal(stubs),
     )
+    spec_literal = _json_literal(data)
+    large = larger_than_a_block(spec_literal)
     emit(
         "spec.py",
         "spec.py.j2",
-        spec_literal=_json_literal(data),
-        scenario_source_literal=repr(scenario_source),
-        scenario_text_literal=_text_literal(scenario_text),
+        doc=docstring(
+            f"What the {idl_name} conformance suite checks: the IDL's facts and the scenarios."
+        ),
+        spec_literal=py_literal(_SPEC_PLACEHOLDER) if large else spec_literal,
+        scenario_source_literal=py_literal(scenario_source),
+        scenario_text_literal=text_literal(scenario_text),
     )
+    if large:
+        spec_path = f"{suite_dir}/spec.py"
+        out[spec_path] = _insert_spec_literal(out[spec_path], spec_literal)
     structural = structural_tests(spec)
     if structural:
-        emit("test_structure.py", "test_structure.py.j2", tests=structural)
+        emit(
+            "test_structure.py",
+            "test_structure.py.j2",
+            doc=docstring(
+                f"Structural checks of {idl_name}: one test per coclass, interface, property "
+                "and event source."
+            ),
+            tests=structural,
+        )
     tests = scenario_tests(loaded) if loaded is not None else []
     out[f"{suite_dir}/README.md"] = env.get_template("README.md.j2").render(
-        **common,
-        header_text=header.lstrip("# "),
-        coclass_names=", ".join(spec.coclasses) or "none",
-        scenario_source=scenario_source,
+        header_text=generated_header(idl_name).lstrip("# ").replace("--", "- -"),
+        idl_name=_markdown_code(idl_name),
+        suite_dir=suite_dir,
+        coclass_names=coclass_names,
+        scenario_source=_markdown_code(scenario_source) if scenario_source else "",
         structural_count=len(structural),
         adopted=[t for t in tests if t["adopted"]],
         documented=[t for t in tests if not t["adopted"]],
@@ -422,9 +468,14 @@ def render_conformance(
         emit(
             "test_scenarios.py",
             "test_scenarios.py.j2",
+            doc=docstring(
+                f"Behaviour scenarios of {idl_name}, from {scenario_source}.\n\n"
+                "Tests marked ``adopted`` check rules the documentation leaves open "
+                '(run ``-m "not adopted"`` to\n'
+                "check only the documented ones).\n"
+            ),
             tests=tests,
             uses_marker=any(t["adopted"] for t in tests),
-            scenario_source=scenario_source,
         )
     return out
 
@@ -439,7 +490,7 @@ def structural_tests(spec: conf.Spec) -> list[dict[str, Any]]:
             {
                 "name": name,
                 "doc_literal": _docstring(conf.describe_check(check_id, spec)),
-                "check_literal": repr(check_id),
+                "check_literal": py_literal(check_id),
             }
         )
     return tests
@@ -458,7 +509,7 @@ def scenario_tests(scenarios: sc.ScenarioFile) -> list[dict[str, Any]]:
             {
                 "name": name,
                 "doc_literal": _docstring(rule),
-                "scenario_literal": repr(scenario.name),
+                "scenario_literal": py_literal(scenario.name),
                 "adopted": scenario.adopted,
                 "rule": _markdown_cell(scenario.rule),
             }
@@ -468,7 +519,12 @@ def scenario_tests(scenarios: sc.ScenarioFile) -> list[dict[str, Any]]:
 
 def _markdown_cell(text: str) -> str:
     """*text* on one line, safe inside a Markdown table cell."""
-    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;")
+    return " ".join(safe_comment(text).split()).replace("|", "\\|").replace("<", "&lt;")
+
+
+def _markdown_code(text: str) -> str:
+    """*text* (a file name) on one line, for inside a Markdown code span."""
+    return safe_comment(text).replace("`", "'")
 
 
 def _unique(name: str, taken: set[str]) -> str:

@@ -18,14 +18,19 @@ from __future__ import annotations
 
 import os
 
-from idlgen.backends.common.idl import defined_declarations, type_spelling, vtable_methods
+from idlgen.backends.common.idl import (
+    class_names,
+    defined_declarations,
+    type_spelling,
+    vtable_methods,
+)
 from idlgen.backends.common.naming import (
-    RESERVED_MEMBER_NAMES,
     RESERVED_MODULE_NAMES,
     RESERVED_PARAM_NAMES,
     NameSpace,
-    enum_member_name,
+    enum_namespace,
     is_identifier,
+    member_reserved_names,
 )
 from idlgen.backends.python.literals import (
     clean_doc,
@@ -38,6 +43,7 @@ from idlgen.backends.python.literals import (
     safe_comment,
 )
 from idlgen.backends.python.typemap import (
+    MAX_TYPE_NESTING,
     NAMED_TYPES,
     RUNTIME_INTERFACES,
     ClassSymbol,
@@ -144,6 +150,11 @@ class PackageBuilder(TypeMapper):
         self.pending: list[Struct | Union] = []
         self._generated: set[int] = set()  # the structs and unions generated so far
         self.opaque: dict[tuple[str, str], ClassSymbol] = {}
+        #: the Python name of each enumerator of a generated enum: id(member) -> name
+        self.enum_member_names: dict[int, str] = {}
+        self._member_reserved: frozenset[str] | None = None
+        self._field_reserved: frozenset[str] | None = None
+        self._member_stems: frozenset[str] | None = None
         self.decls = list(defined_declarations(f))
         #: the files of this compilation (the main file and what it #includes)
         self.own_files = {d.file for d in self.decls}
@@ -178,7 +189,9 @@ class PackageBuilder(TypeMapper):
             if isinstance(d, Enum):
                 name = d.typedef_name or d.name
                 if name is not None and self._valid(name, d, "enum"):
-                    self.classes[id(d)] = ClassSymbol(self.names.add(name), "enums")
+                    sym = ClassSymbol(self.names.add(name), "enums")
+                    self.classes[id(d)] = sym
+                    self._claim_enum_members(d, sym.name)
             elif isinstance(d, Struct | Union):
                 name = d.typedef_name or d.name or declarator.get(id(d))
                 kind = "struct" if isinstance(d, Struct) else "union"
@@ -202,6 +215,58 @@ class PackageBuilder(TypeMapper):
                 and _uuid_text(d) is not None
             ):
                 self.classes[id(d)] = ClassSymbol(self.names.add(d.name), "coclasses")
+
+    def _claim_enum_members(self, d: Enum, class_name: str) -> None:
+        """Name the members of the enum class *class_name* (one scope, so a renamed member
+        never takes the name of another: ``name``/``name_`` become ``name_``/``name__``)."""
+        space = enum_namespace(class_name)
+        for m in d.members:
+            if isinstance(m.value, int) and is_identifier(m.name):
+                self.enum_member_names[id(m)] = space.add(m.name)
+
+    def _member_namespace(self) -> NameSpace:
+        """The scope of an interface or event sink body: no member may hide a class of this
+        package or one imported from another (see :func:`member_namespace`)."""
+        if self._member_reserved is None:
+            self._member_reserved = member_reserved_names(self._module_class_names())
+        return NameSpace(self._member_reserved)
+
+    def _field_namespace(self) -> NameSpace:
+        """The scope of a struct's dataclass body: like a class body, without the runtime's
+        attributes (a dataclass has no runtime base)."""
+        if self._field_reserved is None:
+            self._field_reserved = frozenset({*RESERVED_MODULE_NAMES, *self._module_class_names()})
+        return NameSpace(self._field_reserved)
+
+    def _module_class_names(self) -> set[str]:
+        names = class_names(self.file)
+        names.update(sym.name for sym in self.classes.values())
+        names.update(sym.name for _, sym in self.external.values())
+        return names
+
+    def type_too_deep(self, t: TypeRef) -> None:
+        """Report a type whose element types nest deeper than Python can write."""
+        self.sink.error(
+            _span(t),
+            f"type nested too deeply to generate (more than {MAX_TYPE_NESTING} levels of "
+            "arrays or SAFEARRAYs)",
+        )
+
+    def member_stems(self) -> frozenset[str]:
+        """Every member name of this file's classes, trailing ``_`` removed (and the
+        ``set_``/``setref_`` names of indexed properties): an import alias avoids them."""
+        if self._member_stems is None:
+            names: set[str] = set()
+            for d in self.decls:
+                if isinstance(d, Interface | DispInterface):
+                    names.update(m.name for m in d.methods if m.name)
+                if isinstance(d, DispInterface):
+                    names.update(f.name for f in d.properties if f.name)
+                if isinstance(d, Struct):
+                    names.update(f.name for f in d.fields if f.name)
+            names.update([f"set_{n}" for n in names] + [f"setref_{n}" for n in names])
+            self._member_stems = frozenset(n.rstrip("_") for n in names)
+        return self._member_stems
 
     def _defined_by_name(self) -> dict[str, Declaration]:
         """The generated interfaces and dispinterfaces of this file, by IDL name."""
@@ -263,8 +328,9 @@ class PackageBuilder(TypeMapper):
             member = next((m for m in enum.members if m.value == value), None)
             sym = self.classes[id(enum)]
             imp.use_local(sym.module, sym.name, runtime=True)
-            if member is not None and is_identifier(member.name):
-                return annotation, f"{sym.name}.{enum_member_name(member.name)}"
+            member_name = self.enum_member_names.get(id(member)) if member is not None else None
+            if member_name is not None:
+                return annotation, f"{sym.name}.{member_name}"
             return f"{annotation} | int", py_literal(value)
         return (_optional(annotation), "None")
 
@@ -518,17 +584,13 @@ class PackageBuilder(TypeMapper):
         is_errors = bool(failures) and all(f is not None for f in failures)
         view_members: list[tuple[str, str]] = []
         constants: list[tuple[str, str]] = []
-        taken: set[str] = set()
         for m in members:
             if not isinstance(m.value, int):
                 continue
             lit = hex_literal(m.value) if is_errors else py_literal(m.value)
             const_name = self.names.add(m.name)
             if sym is not None:
-                mname = enum_member_name(m.name)
-                while mname in taken:
-                    mname += "_"
-                taken.add(mname)
+                mname = self.enum_member_names[id(m)]
                 view_members.append((mname, lit))
                 constants.append((const_name, f"{sym.name}.{mname}"))
             else:
@@ -556,7 +618,7 @@ class PackageBuilder(TypeMapper):
         sym = self.classes[id(d)]
         self._generated.add(id(d))
         imp.modules.add("dataclasses")
-        ns = NameSpace()
+        ns = self._field_namespace()
         fields: list[FieldView] = []
         arms: list[str] = []
         is_union = isinstance(d, Union)
@@ -661,7 +723,7 @@ class PackageBuilder(TypeMapper):
         mod = self.modules["modules"]
         imp = mod.imports
         name = self.names.add(d.name)
-        ns = NameSpace({*RESERVED_MEMBER_NAMES, "_dllname_"})
+        ns = NameSpace({*self._member_namespace().reserved, "_dllname_"})
         dll = d.get_attr("dllname")
         dll_arg = dll.args[0] if dll is not None and dll.args else None
         dllname = dll_arg.value if isinstance(dll_arg, Literal) else None
@@ -738,7 +800,7 @@ class PackageBuilder(TypeMapper):
         imp.modules.update({"abc", "uuid"})
         imp.typing.add("ClassVar")
         imp.runtime.update({"MemberInfo"})
-        members_ns = NameSpace(RESERVED_MEMBER_NAMES)
+        members_ns = self._member_namespace()
         if isinstance(d, Interface):
             bases = [self._base_of(d, imp)]
             infos, items = self._interface_items(vtable_methods(d), imp, members_ns)
@@ -795,7 +857,7 @@ class PackageBuilder(TypeMapper):
         sym = self.classes[id(d)]
         imp.modules.add("uuid")
         imp.runtime.add("EventSink")
-        ns = NameSpace(RESERVED_MEMBER_NAMES)
+        ns = self._member_namespace()
         events: list[tuple[str, str]] = []
         methods: list[MethodView] = []
         for m in vtable_methods(d) if isinstance(d, Interface) else d.methods:
@@ -876,6 +938,8 @@ class PackageBuilder(TypeMapper):
                 tname = tsym.name
             else:
                 tname = self._use_external(target, imp, runtime=True)
+            if tname in (outgoing if member.is_source else interfaces):
+                continue  # listed twice: a class cannot have the same base twice
             if member.is_source:
                 outgoing.append(tname)
                 if member.is_default and default_source == "None":

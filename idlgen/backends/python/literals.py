@@ -4,103 +4,42 @@ Everything that decides *what* the generated code says lives here, in
 :mod:`.builder`, :mod:`.typemap` and :mod:`idlgen.backends.common.naming`; the Jinja
 templates only lay the pieces out.
 
-- **Literals** (:func:`docstring`, :func:`py_literal`): strings from IDL reach
-  the output only as escaped literals.
+- **Literals** (:func:`docstring`, :func:`py_literal`, from :mod:`idlgen.output.pysource`):
+  strings from IDL reach the output only as escaped literals.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
+
+from idlgen.output.pysource import (
+    clean_doc,
+    docstring,
+    escape_text,
+    joined_docstring,
+    py_literal,
+    safe_comment,
+)
 
 # --------------------------------------------------------------------------- literals
 
-
-def _escape_char(ch: str) -> str:
-    code = ord(ch)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
-def escape_text(text: str, *, keep_newlines: bool, all_quotes: bool = False) -> str:
-    """Escape *text* for the inside of a ``\"\"\"`` string literal.
-
-    Backslashes are doubled; a quote is escaped when another quote or the end
-    follows it (so no ``\"\"\"`` can form and the closing quotes stay closing),
-    every quote when *all_quotes* (for ``"..."`` literals);
-    characters that are not printable (controls, format characters such as
-    bidi overrides, line/paragraph separators, tabs) become ``\\x``/``\\u``
-    escapes; printable non-ASCII is kept.  Newlines are kept as line breaks
-    when *keep_newlines*, else escaped.
-    """
-    out: list[str] = []
-    n = len(text)
-    for i, ch in enumerate(text):
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            nxt = text[i + 1] if i + 1 < n else ""
-            out.append('\\"' if all_quotes or nxt in ('"', "") else '"')
-        elif ch == "\n":
-            out.append("\n" if keep_newlines else "\\n")
-        elif ch.isprintable():
-            out.append(ch)
-        else:
-            out.append(_escape_char(ch))
-    return "".join(out)
-
-
-def clean_doc(text: str) -> str:
-    """Normalise a helpstring for a docstring: unify newlines, strip line ends."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [line.rstrip() for line in text.split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    while lines and not lines[0]:
-        lines.pop(0)
-    # leading indentation of lines would be re-indented by black; make it explicit
-    return "\n".join(line.strip() for line in lines)
-
-
-def docstring(text: str) -> str:
-    """A safe triple-quoted docstring literal for *text* (already :func:`clean_doc`-ed)."""
-    return '"""' + escape_text(text, keep_newlines=True) + '"""'
-
-
-def joined_docstring(*parts: str | None) -> str:
-    """The docstring literal of the non-empty *parts*, cleaned, as paragraphs."""
-    cleaned = [clean_doc(p) for p in parts if p]
-    return docstring("\n\n".join(c for c in cleaned if c))
-
-
-def py_literal(value: object) -> str:
-    """Python source for a constant value (str, int, float, bool, None)."""
-    if value is None or isinstance(value, bool):
-        return repr(value)
-    if isinstance(value, int):
-        return repr(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return 'float("nan")'
-        if math.isinf(value):
-            return 'float("inf")' if value > 0 else '-float("inf")'
-        return repr(value)
-    if isinstance(value, str):
-        return '"' + escape_text(value, keep_newlines=False, all_quotes=True) + '"'
-    raise TypeError(f"no literal for {type(value).__name__}")
+# Literals, docstrings and comments are shared by every backend (idlgen.output.pysource).
+__all__ = [
+    "clean_doc",
+    "docstring",
+    "escape_text",
+    "hex_literal",
+    "hresult_value",
+    "is_flag_enum",
+    "joined_docstring",
+    "py_literal",
+    "safe_comment",
+]
 
 
 def hex_literal(value: int) -> str:
     """``0x81000751`` style for HRESULT values."""
     return f"0x{value:08X}" if value >= 0 else repr(value)
-
-
-def safe_comment(text: str) -> str:
-    """Text for a ``#`` comment: one line, non-printables escaped."""
-    return "".join(ch if ch.isprintable() else _escape_char(ch) for ch in text)
 
 
 # --------------------------------------------------------------------------- HRESULTs

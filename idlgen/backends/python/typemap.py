@@ -79,6 +79,9 @@ BASE_TYPES: dict[str, str] = {
     "void": "None",
 }
 
+#: How deep element types (arrays, SAFEARRAYs) may nest in an annotation.
+MAX_TYPE_NESTING = 50
+
 #: Character types whose pointers are strings.
 CHAR_TYPES = frozenset({"char", "wchar_t", "WCHAR", "OLECHAR", "CHAR", "TCHAR", "unsigned char"})
 
@@ -127,8 +130,30 @@ class TypeMapper:
     #: opaque structs and unions (declared, never defined): (keyword, tag) -> symbol
     opaque: dict[tuple[str, str], ClassSymbol]
 
-    def annotation(self, t: TypeRef, imp: Imports, *, runtime: bool = False) -> str:
-        """The Python annotation for IDL type *t* (see docs/generated-code.md)."""
+    def member_stems(self) -> frozenset[str]:
+        """The member names of the file's classes (trailing ``_`` removed)."""
+        raise NotImplementedError
+
+    def annotation(self, t: TypeRef, imp: Imports, *, runtime: bool = False, depth: int = 0) -> str:
+        """The Python annotation for IDL type *t* (see docs/generated-code.md).
+
+        Typedef chains are followed in a loop (any length); element types nest at most
+        :data:`MAX_TYPE_NESTING` deep (Python's parser takes 200 nested brackets): deeper is an
+        error at the type.
+        """
+        seen: set[int] = set()
+        while (
+            isinstance(t, NamedType)
+            and t.name not in NAMED_TYPES
+            and isinstance(t.target, Typedef)
+            and id(t.target) not in seen
+            and not self._typedef_is_class(t.target)
+        ):
+            seen.add(id(t.target))
+            t = t.target.type
+        if isinstance(t, ArrayType | SafeArrayType) and depth >= MAX_TYPE_NESTING:
+            self.type_too_deep(t)
+            return "object"
         if isinstance(t, NamedType):
             if t.name in VARIANT_TYPES:
                 return UNTYPED["VARIANT"]
@@ -145,7 +170,9 @@ class TypeMapper:
             if isinstance(target, Interface | DispInterface | CoClass):
                 return self._runtime_interface(target, imp)
             if isinstance(target, Typedef):
-                return self.annotation(target.type, imp, runtime=runtime)
+                if self._typedef_is_class(target):
+                    return self.annotation(target.type, imp, runtime=runtime, depth=depth)
+                return "object"  # a typedef cycle
             if isinstance(target, Enum):
                 return "int"
             if isinstance(target, Struct | Union) and target.is_defined:
@@ -167,27 +194,40 @@ class TypeMapper:
             if t.name in ("char", "wchar_t"):
                 return "str"
             return BASE_TYPES.get(t.name, "int")
-        if isinstance(t, PointerType):
+        while isinstance(t, PointerType):  # a pointer is what it points to (in a loop)
             inner = strip_aliases(t.target)
             if self._is_char(inner):
                 return "str"
             if isinstance(inner, BaseType) and inner.name == "void":
                 return UNTYPED["void*"]
-            return self.annotation(t.target, imp, runtime=runtime)
+            if not isinstance(inner, PointerType):
+                return self.annotation(t.target, imp, runtime=runtime, depth=depth)
+            t = inner
         if isinstance(t, FunctionType):
+            if depth >= MAX_TYPE_NESTING:
+                self.type_too_deep(t)
+                return "object"
             imp.abc_types.add("Callable")
-            args = ", ".join(self.annotation(p.type, imp) for p in t.params if not is_void(p.type))
-            result = "None" if is_void(t.return_type) else self.annotation(t.return_type, imp)
+            args = ", ".join(
+                self.annotation(p.type, imp, depth=depth + 1)
+                for p in t.params
+                if not is_void(p.type)
+            )
+            result = (
+                "None"
+                if is_void(t.return_type)
+                else self.annotation(t.return_type, imp, depth=depth + 1)
+            )
             return f"Callable[[{args}], {result}]"
         if isinstance(t, ArrayType):
             if self._is_char(strip_aliases(t.element)):
                 return "str"
             imp.abc_types.add("Sequence")
-            return f"Sequence[{self.annotation(t.element, imp, runtime=runtime)}]"
+            return f"Sequence[{self.annotation(t.element, imp, runtime=runtime, depth=depth + 1)}]"
         if isinstance(t, SafeArrayType):
             imp.abc_types.add("Sequence")
-            return f"Sequence[{self.annotation(t.element, imp, runtime=runtime)}]"
-        raise TypeError(f"no annotation for {type(t).__name__}")  # pragma: no cover
+            return f"Sequence[{self.annotation(t.element, imp, runtime=runtime, depth=depth + 1)}]"
+        return "object"
 
     def record_class(
         self, d: Struct | Union, imp: Imports, *, runtime: bool = False, hint: str | None = None
@@ -230,6 +270,19 @@ class TypeMapper:
         imp.use_local(sym.module, sym.name, runtime=runtime)
         return sym.name
 
+    def _typedef_is_class(self, d: Typedef) -> bool:
+        """True for ``typedef struct {...} Name``: the typedef names a generated class."""
+        inline = d.type
+        return (
+            isinstance(inline, TaggedType)
+            and inline.definition is not None
+            and (id(inline.definition) in self.classes or id(inline.definition) in self.external)
+        )
+
+    def type_too_deep(self, t: TypeRef) -> None:
+        """Report a type nested deeper than :data:`MAX_TYPE_NESTING`."""
+        raise NotImplementedError
+
     @staticmethod
     def _is_char(t: TypeRef) -> bool:
         if isinstance(t, BaseType):
@@ -243,10 +296,15 @@ class TypeMapper:
         alias = self._aliases.get(key)
         if alias is None:
             alias = sym.name
-            if alias in self.names.taken or alias in self._aliases.values():
-                alias = f"{package.replace('.', '_')}_{sym.name}"
-                while alias in self.names.taken or alias in self._aliases.values():
-                    alias += "_"
+            base = f"{package.replace('.', '_')}_{sym.name}"
+            n = 0
+            while (
+                alias in self.names.taken
+                or alias in self._aliases.values()
+                or alias.rstrip("_") in self.member_stems()  # a member would hide it
+            ):
+                n += 1
+                alias = base if n == 1 else f"{base}_{n}"
             self._aliases[key] = alias
         spec = sym.name if alias == sym.name else f"{sym.name} as {alias}"
         imp.use_external(f"{package}.{sym.module}", spec, runtime=runtime)
