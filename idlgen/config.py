@@ -14,6 +14,7 @@ docs/cli.md); file names are relative to the folder holding the
     output = "src/generated"           # -o / --output
     package = "msgr"                   # --package
     emit = ["stubs", "events"]         # --emit (a list or "stubs,events")
+    line-length = 100                  # --line-length (default: [tool.black]'s, else 88)
 
 :func:`find_config` looks for ``pyproject.toml`` from a directory upwards and
 stops at the first one (a project without ``[tool.idlgen]`` has no
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from idlgen.diagnostics import CompileError, Diagnostic, Severity, Span
+from idlgen.output.style import MAX_LINE_LENGTH
 
 #: Name of the file searched for.
 PYPROJECT = "pyproject.toml"
@@ -55,6 +57,7 @@ KEYS = (
     "output",
     "package",
     "emit",
+    "line-length",
 )
 
 
@@ -77,6 +80,7 @@ class Config:
     output: str | None = None
     package: str | None = None
     emit: list[str] | None = None
+    line_length: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -188,6 +192,12 @@ def parse_table(
             if not valid_package_name(name):
                 raise fail(key, f"'{name}' is not a valid Python package name")
             cfg.package = name
+        elif key == "line-length":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise fail(key, f"must be an integer, not {_toml_type(value)}")
+            if not 1 <= value <= MAX_LINE_LENGTH:
+                raise fail(key, f"must be from 1 to {MAX_LINE_LENGTH}, not {value}")
+            cfg.line_length = value
         elif key == "emit":
             cfg.emit = parse_emit(value if isinstance(value, str) else _str_list(value, key, fail))
             if not cfg.emit:
