@@ -24,7 +24,11 @@ BUILTIN_TARGETS = ("stubs", "events")
 
 
 def register_emitter(name: str, fn: Emitter) -> None:
-    """Add an emit target: ``fn(program, package) -> {relative path: text}``."""
+    """Add an emit target: ``fn(program, package) -> {relative path: text}``.
+
+    The ``.py`` files it returns are formatted by black afterwards (in the style of the
+    output's project), so *fn* may return them unformatted.
+    """
     if name in BUILTIN_TARGETS:
         raise ValueError(f"emit target {name!r} is built in")
     EMITTERS[name] = fn

@@ -12,8 +12,8 @@ modules::
 
 The facts are computed here (:func:`spec_data`); the templates in
 ``templates/conformance/`` only lay them out; the checks themselves live in
-:mod:`idlgen.conformance`, which the generated tests call.  Output is black-formatted and
-deterministic.  See ``docs/conformance.md``.
+:mod:`idlgen.conformance`, which the generated tests call.  Output is laid out as black would,
+black-formatted (unless asked not to) and deterministic.  See ``docs/conformance.md``.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import jinja2
 from idlgen import conformance as conf
 from idlgen.backends.common.emitters import register_emitter
 from idlgen.backends.common.idl import defined_declarations, type_spelling
+from idlgen.backends.common.layout import bracketed, fits
 from idlgen.backends.common.naming import (
     RESERVED_MEMBER_NAMES,
     RESERVED_PARAM_NAMES,
@@ -53,7 +54,7 @@ from idlgen.model import (
     Method,
     Param,
 )
-from idlgen.output.format import format_python
+from idlgen.output.format import DEFAULT_STYLE, BlackStyle, format_files
 from idlgen.version import __version__
 
 #: The suffix of the scenario file looked for next to the IDL file.
@@ -269,7 +270,8 @@ def _json_literal(data: object, width: int = 88) -> str:
     """*data* as compact JSON: a concatenation of string literals, one per line.
 
     Broken after commas into pieces of about *width* characters: cheap for black to format
-    (a large dict display is not) and deterministic.
+    (a large dict display is not) and deterministic.  Indented by 4, as black puts them inside
+    the call of the template.
     """
     text = json.dumps(data, separators=(",", ":"), ensure_ascii=True)
     pieces: list[str] = []
@@ -281,7 +283,16 @@ def _json_literal(data: object, width: int = 88) -> str:
         current += token
     if current:
         pieces.append(current)
-    return "\n".join(repr(piece) for piece in pieces)
+    return "\n".join("    " + _string_literal(piece) for piece in pieces)
+
+
+def _string_literal(text: str) -> str:
+    """*text* as a Python string literal, double-quoted unless that needs more escapes (black's
+    string normalisation, so black leaves it as it is)."""
+    literal = repr(text)
+    if literal.startswith("'") and '"' not in text and "'" not in text:
+        return '"' + literal[1:-1] + '"'
+    return literal
 
 
 def _text_literal(text: str) -> str:
@@ -289,12 +300,14 @@ def _text_literal(text: str) -> str:
     if not text:
         return '""'
     lines = text.splitlines(keepends=True)
-    return "(\n" + "\n".join(repr(line) for line in lines) + "\n)"
+    return "(\n" + "\n".join("    " + _string_literal(line) for line in lines) + "\n)"
 
 
 def _docstring(text: str) -> str:
     """A safe triple-quoted docstring literal for *text*, wrapped to fit the line length."""
-    body = textwrap.fill(" ".join(text.split()), width=88)
+    # 81: with the indent of 4 and the quotes, the lines fit black's default line length, and
+    # black leaves the closing quotes where they are
+    body = textwrap.fill(" ".join(text.split()), width=81)
     body = body.replace("\\", "\\\\").replace('"', '\\"')
     body = "".join(
         f"\\x{ord(ch):02x}" if (ord(ch) < 32 and ch != "\n") or ord(ch) == 127 else ch
@@ -332,12 +345,16 @@ def render_conformance(
     scenarios: str | Path | None = None,
     stubs_package: str | None = None,
     path: str | None = None,
+    style: BlackStyle = DEFAULT_STYLE,
+    formatted: bool = True,
 ) -> dict[str, str]:
     """The conformance suite for the first main file of *program*: ``{relative path: text}``.
 
     *path* picks another main file.  *package* is the stubs' package name (default: the IDL
     file's stem, lowercased); the suite goes to ``<package>_conformance/``.  *scenarios* is the
-    scenario file (default: the one next to the IDL file, if any).  Raises
+    scenario file (default: the one next to the IDL file, if any).  The ``.py`` files are
+    formatted by black in *style* unless *formatted* is False (then the caller formats them:
+    :func:`idlgen.output.format.format_files`).  Raises
     :class:`~idlgen.diagnostics.CompileError` when the scenario file is invalid or names what
     the IDL does not define.
     """
@@ -369,7 +386,7 @@ def render_conformance(
 
     def emit(name: str, template: str, **params: Any) -> None:
         text = env.get_template(template).render(**common, **params)
-        out[f"{suite_dir}/{name}"] = format_python(text)
+        out[f"{suite_dir}/{name}"] = text
 
     emit("__init__.py", "__init__.py.j2")
     emit(
@@ -377,13 +394,13 @@ def render_conformance(
         "conftest.py.j2",
         impl_env=conf.IMPL_ENV,
         coclass_names=", ".join(spec.coclasses) or "none",
-        stubs_literal=repr(stubs),
+        stubs_literal=_string_literal(stubs),
     )
     emit(
         "spec.py",
         "spec.py.j2",
         spec_literal=_json_literal(data),
-        scenario_source_literal=repr(scenario_source),
+        scenario_source_literal=_string_literal(scenario_source),
         scenario_text_literal=_text_literal(scenario_text),
     )
     structural = structural_tests(spec)
@@ -407,7 +424,7 @@ def render_conformance(
             uses_marker=any(t["adopted"] for t in tests),
             scenario_source=scenario_source,
         )
-    return out
+    return format_files(out, style, jobs=1) if formatted else out
 
 
 def structural_tests(spec: conf.Spec) -> list[dict[str, Any]]:
@@ -419,8 +436,11 @@ def structural_tests(spec: conf.Spec) -> list[dict[str, Any]]:
         tests.append(
             {
                 "name": name,
+                "split_def": not _test_def_fits(name),
                 "doc_literal": _docstring(conf.describe_check(check_id, spec)),
-                "check_literal": repr(check_id),
+                "check_call": bracketed(
+                    4, "suite.check", [_string_literal(check_id)], "", DEFAULT_STYLE.line_length
+                ),
             }
         )
     return tests
@@ -438,13 +458,26 @@ def scenario_tests(scenarios: sc.ScenarioFile) -> list[dict[str, Any]]:
         tests.append(
             {
                 "name": name,
+                "split_def": not _test_def_fits(name),
                 "doc_literal": _docstring(rule),
-                "scenario_literal": repr(scenario.name),
+                "scenario_call": bracketed(
+                    4,
+                    "suite.run_scenario",
+                    [_string_literal(scenario.name)],
+                    "",
+                    DEFAULT_STYLE.line_length,
+                ),
                 "adopted": scenario.adopted,
                 "rule": _markdown_cell(scenario.rule),
             }
         )
     return tests
+
+
+def _test_def_fits(name: str) -> bool:
+    """Whether black keeps ``def name(suite: Suite) -> None:`` on one line (at black's
+    default line length; another one only makes black redo the layout)."""
+    return fits(0, f"def {name}(suite: Suite) -> None:", DEFAULT_STYLE.line_length)
 
 
 def _markdown_cell(text: str) -> str:
@@ -466,8 +499,9 @@ def register() -> None:
 
 
 def _emit_tests(program: Program, package: str) -> dict[str, str]:
-    """The ``tests`` emitter: the suite for the main file whose stubs package is *package*."""
+    """The ``tests`` emitter: the suite for the main file whose stubs package is *package*
+    (unformatted: :func:`idlgen.backends.python.render_package` formats what emitters return)."""
     path: str | None = None
     if len(program.files) > 1:
         path = next((f.path for f in program.files if package_name_for(f.path) == package), None)
-    return render_conformance(program, package, path=path)
+    return render_conformance(program, package, path=path, formatted=False)
