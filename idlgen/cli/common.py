@@ -7,10 +7,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from idlgen.diagnostics import Diagnostic, DiagnosticSink, SourceCache, format_diagnostic
-from idlgen.frontend import Loader, MacroOp, Program
+
+if TYPE_CHECKING:  # the front end is imported by the commands that read IDL, when they run
+    from idlgen.frontend import MacroOp, Program
 
 #: At most this many diagnostics are printed (like clang's error limit): past that, a
 #: flood of follow-on messages helps nobody; the count at the end stays exact.
@@ -87,6 +89,8 @@ def load_program(args: argparse.Namespace, paths: Sequence[str]) -> tuple[Progra
 
     Returns the program and True when there were errors.
     """
+    from idlgen.frontend import Loader
+
     sink = DiagnosticSink()
     loader = Loader(
         include_dirs=args.include_dirs,

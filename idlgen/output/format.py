@@ -30,16 +30,17 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
-import importlib.metadata
 import os
 import stat
 import sys
 import tempfile
 from collections.abc import Mapping
-from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported when worker processes are started
+    from concurrent.futures import Executor, Future
 
 #: black's own default line length.
 DEFAULT_LINE_LENGTH = 88
@@ -105,8 +106,15 @@ def black_mode(style: BlackStyle = DEFAULT_STYLE) -> Any:
 @functools.cache
 def black_version() -> str:
     """The installed black's version (part of the cache key; read once, without importing
-    black)."""
-    return importlib.metadata.version("black")
+    black: from the small module black's build writes, else from the package metadata)."""
+    import importlib
+
+    try:
+        return str(importlib.import_module("_black_version").version)
+    except (ImportError, AttributeError):
+        import importlib.metadata
+
+        return importlib.metadata.version("black")
 
 #: First line of every cache entry (a different line: a foreign or older entry, ignored).
 _ENTRY_MAGIC = "idlgen-format-cache 2"
