@@ -183,3 +183,13 @@ def test_invalid_tool_black_is_a_located_error(
 def test_line_length_option_is_checked(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["generate", str(EXAMPLE), "-o", "x", "--line-length", "0"]) == 2
     assert "must be from 1 to 1000" in capsys.readouterr().err
+
+
+def test_tool_idlgen_line_length_is_validated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path / "p", '[tool.idlgen]\noutput = "gen"\nline-length = "wide"\n')
+    monkeypatch.chdir(root)
+    assert main(["generate", str(EXAMPLE)]) == 2
+    err = capsys.readouterr().err
+    assert "pyproject.toml:3:" in err and "line-length: must be an integer" in err

@@ -215,6 +215,8 @@ class Formatter:
 
         Raises ``ValueError`` when black rejects a text (a generator bug).
         """
+        from concurrent.futures import BrokenExecutor
+
         if self._pool is not None:
             self._dispatch()
         for path, key, source in self._pending:
@@ -223,7 +225,10 @@ class Formatter:
             self._done[path] = formatted
         self._pending.clear()
         for path, key, source, future in self._futures:
-            formatted = future.result()
+            try:
+                formatted = future.result()
+            except BrokenExecutor:  # a worker died (killed, out of memory): format here
+                formatted = run_black(source, self.style)
             store_cached(key, source, formatted)
             self._done[path] = formatted
         self._futures.clear()
