@@ -36,6 +36,8 @@ def escape_text(text: str, *, keep_newlines: bool, all_quotes: bool = False) -> 
     escapes; printable non-ASCII is kept.  Newlines are kept as line breaks
     when *keep_newlines*, else escaped.
     """
+    if text.isprintable() and "\\" not in text and '"' not in text:
+        return text  # nothing to escape (most names and type spellings): the fast way
     out: list[str] = []
     n = len(text)
     for i, ch in enumerate(text):
