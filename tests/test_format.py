@@ -162,7 +162,8 @@ def test_a_broken_entry_is_ignored_and_rebuilt(cache: Path, damage: str) -> None
 
 def test_same_code_compares_syntax_trees() -> None:
     assert fmt.same_code(UGLY, PRETTY)
-    assert fmt.same_code('def f():\n  """Doc\n     more."""\n', 'def f():\n    """Doc\n    more."""\n')
+    indented = 'def f():\n    """Doc\n    more."""\n'
+    assert fmt.same_code('def f():\n  """Doc\n     more."""\n', indented)
     assert not fmt.same_code("x = 1\n", "x = 2\n")
     assert not fmt.same_code("x = 1\n", "x = (\n")
     assert not fmt.same_code("x = 1\n", "(" * 5000 + ")" * 5000 + "\n")

@@ -287,11 +287,12 @@ def _json_literal(data: object, width: int = 88) -> str:
 
 
 def _string_literal(text: str) -> str:
-    """*text* as a Python string literal, double-quoted unless that needs more escapes (black's
-    string normalisation, so black leaves it as it is)."""
+    """*text* as a Python string literal in the quotes black's string normalisation picks:
+    double quotes unless they need more escapes than single ones (so black leaves it)."""
     literal = repr(text)
-    if literal.startswith("'") and '"' not in text and "'" not in text:
-        return '"' + literal[1:-1] + '"'
+    if literal.startswith("'") and text.count('"') <= text.count("'"):
+        body = literal[1:-1].replace("\\'", "'").replace('"', '\\"')
+        return f'"{body}"'
     return literal
 
 
