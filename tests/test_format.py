@@ -39,9 +39,7 @@ def test_cached_result_equals_black_and_is_reused(
     assert fmt.format_python(UGLY) == PRETTY
 
 
-def test_text_black_accepts_is_cached_as_such(
-    cache: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_text_black_accepts_is_cached_as_such(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert fmt.format_python(PRETTY) == PRETTY
     # the entry says "unchanged" and does not repeat the text
     assert PRETTY not in _entry(cache, PRETTY).read_text()
@@ -53,9 +51,7 @@ def test_the_style_is_part_of_the_key(cache: Path) -> None:
     long_call = "f(" + ", ".join(f"argument_{i}" for i in range(6)) + ")\n"
     narrow = fmt.BlackStyle(line_length=40)
     assert fmt.format_python(long_call) == long_call  # 75 characters: fits black's 88
-    assert fmt.format_python(long_call, narrow) == black.format_str(
-        long_call, mode=narrow.mode()
-    )
+    assert fmt.format_python(long_call, narrow) == black.format_str(long_call, mode=narrow.mode())
     assert fmt.format_python(long_call, narrow) != long_call
 
 

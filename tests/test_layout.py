@@ -63,7 +63,7 @@ def test_bracketed_setter_defs(width: int, params: list[str]) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["abc", "it's", 'say "hi"', "A's \"b\" c's", "x\"y\"z'", "\\'q", "tab\there\n", "é ü"],
+    ["abc", "it's", 'say "hi"', "A's \"b\" c's", 'x"y"z\'', "\\'q", "tab\there\n", "é ü"],
 )
 def test_string_literals_keep_their_value_and_blacks_quotes(text: str) -> None:
     literal = _string_literal(text)

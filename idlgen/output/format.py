@@ -116,6 +116,7 @@ def black_version() -> str:
 
         return importlib.metadata.version("black")
 
+
 #: First line of every cache entry (a different line: a foreign or older entry, ignored).
 _ENTRY_MAGIC = "idlgen-format-cache 2"
 #: Body of an entry saying "black leaves the source as it is".
@@ -281,9 +282,7 @@ def _start_pool(jobs: int) -> Executor | None:
         import black  # noqa: F401 - imported once here, shared by the forked workers
 
         context = multiprocessing.get_context("fork")
-        return ProcessPoolExecutor(
-            max_workers=jobs, mp_context=context, initializer=_worker_setup
-        )
+        return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_setup)
     except (OSError, ValueError, ImportError):
         return None
 

@@ -391,4 +391,3 @@ class ModuleView:
         for s in self.sinks:
             for method in s.methods:
                 method.width = width
-
