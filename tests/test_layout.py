@@ -69,3 +69,15 @@ def test_string_literals_keep_their_value_and_blacks_quotes(text: str) -> None:
     literal = _string_literal(text)
     assert ast.literal_eval(literal) == text
     assert accepted(f"x = {literal}\n", 88)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(
+    "items",
+    [["IOne"], ["IOne", "ITwo"], [f"IDirectManipulationCompositor{i}" for i in range(4)]],
+)
+def test_bracketed_tuples_and_commented_class_lines(width: int, items: list[str]) -> None:
+    line = bracketed(4, "_com_interfaces_ = ", items, "", width, collection=True)
+    assert accepted(f"class C:\n    {line}\n", width)
+    line = bracketed(0, "class C", items, ":", width, comment="# type: ignore[misc]")
+    assert accepted(f"{line}\n    pass\n", width)

@@ -26,17 +26,36 @@ def assignment(indent: int, target: str, value: str, width: int, *, sep: str = "
 
 
 def bracketed(
-    indent: int, head: str, items: Sequence[str], tail: str, width: int, *, is_def: bool = False
+    indent: int,
+    head: str,
+    items: Sequence[str],
+    tail: str,
+    width: int,
+    *,
+    is_def: bool = False,
+    collection: bool = False,
+    comment: str = "",
 ) -> str:
     """``head(item, ...)tail`` (without the indent) as black lays it out: on one line; else
     the items on one line of their own ("hugged"); else one item a line with a trailing comma.
-    A ``def`` with a single parameter is never hugged (black adds the trailing comma)."""
+    A ``def`` with a single parameter is never hugged (black adds the trailing comma), nor is
+    a *collection* (a tuple display: ``head`` ends with ``= ``).  A *comment* goes at the end
+    of the line, or after the opening bracket when the statement is split."""
     body = ", ".join(items)
-    line = f"{head}({body}){tail}"
+    if collection and len(items) == 1:
+        body += ","
+    line = f"{head}({body}){tail}" + (f"  {comment}" if comment else "")
     if fits(indent, line, width):
         return line
     pad = " " * indent
-    if (len(items) == 1 and not is_def) or (len(items) > 1 and fits(indent + 4, body, width)):
-        return f"{head}(\n{pad}    {body}\n{pad}){tail}"
+    head += "(" + (f"  {comment}" if comment else "")
+    if collection:
+        hug = False
+    elif len(items) == 1:
+        hug = not is_def
+    else:
+        hug = fits(indent + 4, body, width)
+    if hug:
+        return f"{head}\n{pad}    {body}\n{pad}){tail}"
     lines = "".join(f"{pad}    {item},\n" for item in items)
-    return f"{head}(\n{lines}{pad}){tail}"
+    return f"{head}\n{lines}{pad}){tail}"

@@ -345,6 +345,28 @@ class CoClassView:
     default_interface: str
     default_source: str
     type_ignore: bool = False
+    width: int = DEFAULT_LINE_LENGTH
+
+    @property
+    def class_line(self) -> str:
+        """The ``class`` statement, as black lays it out."""
+        comment = "# type: ignore[misc]" if self.type_ignore else ""
+        return bracketed(0, f"class {self.name}", self.bases, ":", self.width, comment=comment)
+
+    @property
+    def interfaces_line(self) -> str:
+        """``_com_interfaces_ = (...)`` at indent 4, as black lays it out."""
+        return self._tuple("_com_interfaces_", self.interfaces)
+
+    @property
+    def outgoing_line(self) -> str:
+        """``_outgoing_interfaces_ = (...)`` at indent 4, as black lays it out."""
+        return self._tuple("_outgoing_interfaces_", self.outgoing)
+
+    def _tuple(self, name: str, items: list[str]) -> str:
+        if not items:
+            return f"{name} = ()"
+        return bracketed(4, f"{name} = ", items, "", self.width, collection=True)
 
 
 @dataclass
@@ -382,6 +404,8 @@ class ModuleView:
             e.width = width
         for st in self.structs:
             st.width = width
+        for co in self.coclasses:
+            co.width = width
         for c in self.interfaces:
             c.width = width
             for m in c.members:
