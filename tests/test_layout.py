@@ -10,8 +10,9 @@ import ast
 import black
 import pytest
 
-from idlgen.backends.common.layout import assignment, bracketed
+from idlgen.backends.common.layout import assignment, bracketed, top_level_items
 from idlgen.backends.conformance.render import _string_literal
+from idlgen.backends.python.views import MethodView
 from idlgen.output.format import BlackStyle
 
 WIDTHS = [40, 60, 88, 100]
@@ -81,3 +82,20 @@ def test_bracketed_tuples_and_commented_class_lines(width: int, items: list[str]
     assert accepted(f"class C:\n    {line}\n", width)
     line = bracketed(0, "class C", items, ":", width, comment="# type: ignore[misc]")
     assert accepted(f"{line}\n    pass\n", width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(
+    "results",
+    [
+        ["int", "int"],
+        ["Sequence[ITfLangBarItem]", "Sequence[TF_LANGBARITEMINFO]", "Sequence[int]", "int"],
+        ["int"] * 19,
+    ],
+)
+def test_split_def_with_a_long_result_tuple(width: int, results: list[str]) -> None:
+    view = MethodView("GetItems", [], f"tuple[{', '.join(results)}]", None, dummy_body=True)
+    view.width = width
+    assert top_level_items(", ".join(results)) == results
+    source = f"class C:\n    def GetItems(\n        self,\n    {view.tail_source} ...\n"
+    assert accepted(source, width)

@@ -89,7 +89,7 @@ def py_literal(value: object) -> str:
             return 'float("nan")'
         if math.isinf(value):
             return 'float("inf")' if value > 0 else '-float("inf")'
-        return repr(value)
+        return repr(value).replace("e+", "e")  # 1e+38 -> 1e38, as black writes it
     if isinstance(value, str):
         return '"' + escape_text(value, keep_newlines=False, all_quotes=True) + '"'
     raise TypeError(f"no literal for {type(value).__name__}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from idlgen.backends.common.layout import assignment, bracketed, fits
+from idlgen.backends.common.layout import assignment, bracketed, fits, top_level_items
 from idlgen.backends.python.literals import py_literal
 from idlgen.output.format import DEFAULT_LINE_LENGTH
 
@@ -217,6 +217,20 @@ class MethodView:
         if self.params and fits(8, args, self.width) and fits(4, tail, self.width):
             return "hug"
         return "exploded"
+
+    @property
+    def tail_source(self) -> str:
+        """``) -> returns:`` of a split ``def`` (at indent 4), as black lays it out: a ``tuple``
+        of results too long for the line is split in its turn."""
+        dummy = " ..." if self.dummy_body else ""
+        tail = f") -> {self.returns}:"
+        if fits(4, tail + dummy, self.width) or not (
+            self.returns.startswith("tuple[") and self.returns.endswith("]")
+        ):
+            return tail
+        items = top_level_items(self.returns[len("tuple[") : -1])
+        split = bracketed(4, ") -> tuple", items, ":" + dummy, self.width, brackets="[]")
+        return split[: len(split) - len(dummy)]
 
     @property
     def args_source(self) -> str:
