@@ -28,13 +28,15 @@ rest, in worker processes when there is enough work to share (see :class:`Format
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
+import gc
 import hashlib
 import os
 import stat
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -220,10 +222,13 @@ class Formatter:
 
         if self._pool is not None:
             self._dispatch()
-        for path, key, source in self._pending:
-            formatted = run_black(source, self.style)
-            store_cached(key, source, formatted)
-            self._done[path] = formatted
+        if self._pending:
+            with _collecting_only_new_objects():
+                for path, key, source in self._pending:
+                    formatted = run_black(source, self.style)
+                    store_cached(key, source, formatted)
+                    self._done[path] = formatted
+                    gc.collect()
         self._pending.clear()
         for path, key, source, future in self._futures:
             try:
@@ -287,20 +292,33 @@ def _start_pool(jobs: int) -> Executor | None:
         return None
 
 
+@contextlib.contextmanager
+def _collecting_only_new_objects() -> Iterator[None]:
+    """While black runs in this process: the objects that exist already (the caller's model,
+    perhaps millions) are frozen out of garbage collection, and automatic collection is off
+    (it would rescan them for every few thousand of black's objects); the caller collects
+    after each file.  The collector's state is restored afterwards."""
+    was_enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()
+
+
 def _worker_setup() -> None:
     """A forked worker only formats.  What it inherited from the caller (its whole model) is
     frozen out of garbage collection, which would otherwise touch, and so copy, every page of
     it; automatic collection is off (it rescans black's syntax trees, millions of small
     objects, again and again for nothing) and runs once after each file instead."""
-    import gc
-
     gc.freeze()
     gc.disable()
 
 
 def _format_in_worker(source: str, style: BlackStyle) -> str:
-    import gc
-
     try:
         return run_black(source, style)
     finally:
