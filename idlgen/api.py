@@ -32,6 +32,8 @@ from idlgen.diagnostics import (
 )
 from idlgen.frontend import MacroOp, Program, load
 from idlgen.output import OutputReport, write_output
+from idlgen.output.format import DEFAULT_STYLE, BlackStyle, Formatter
+from idlgen.output.style import black_style_for
 
 #: What ``generate``/``render`` emit unless told otherwise.
 DEFAULT_EMIT: tuple[str, ...] = ("stubs", "events")
@@ -241,17 +243,20 @@ def render_details(
     progress: Progress | None = None,
     macro_ops: Sequence[MacroOp] = (),
     with_imports: bool = False,
+    style: BlackStyle = DEFAULT_STYLE,
+    jobs: int | None = None,
 ) -> RenderResult:
     """Like :func:`render`, also returning the warnings and the number of files read.
 
     Each source is loaded as its own program (imports are parsed once and
-    shared) and rendered by :func:`idlgen.backends.python.render_package`.  Every
-    source is processed before an error is raised, so the
-    :class:`CompileError` carries all problems at once.  A *package* with more
-    than one source or an unknown *emit* kind raise ValueError.
+    shared) and rendered by :func:`idlgen.backends.python.render_package`; the
+    ``.py`` files are formatted by black in *style* (served from the format cache
+    when it can), in up to *jobs* worker processes (default: one per CPU) while
+    the next sources are loaded.  Every source is processed before an error is
+    raised, so the :class:`CompileError` carries all problems at once.  A
+    *package* with more than one source or an unknown *emit* kind raise
+    ValueError.
     """
-    from idlgen.backends.python import render_package
-
     paths = _source_list(sources)
     if package is not None and len(paths) > 1:
         raise ValueError("package can only be given with a single source file")
@@ -264,51 +269,91 @@ def render_details(
     owner: dict[str, str] = {}
     seen_files: set[str] = set()
     failed = False
-    for index, path in enumerate(paths):
-        if progress is not None:
-            progress(index, len(paths), path)
-        sink = DiagnosticSink()
-        program = load(
-            [path],
-            include_dirs=include_dirs,
-            macro_ops=ops,
-            sink=sink,
-            builtin_include=builtin_include,
-        )
-        seen_files.update(f.path for f in (*program.files, *program.imports))
-        diagnostics.extend(sink.diagnostics)
-        if sink.has_errors:
-            failed = True
-            continue
-        try:
-            rendered = render_package(
-                program, package=package, emit=tuple(emit), with_imports=with_imports
+    with Formatter(style, jobs=jobs) as formatter:
+        for index, path in enumerate(paths):
+            if progress is not None:
+                progress(index, len(paths), path)
+            rendered = _render_one(
+                path,
+                include_dirs=include_dirs,
+                ops=ops,
+                builtin_include=builtin_include,
+                package=package,
+                emit=emit,
+                with_imports=with_imports,
+                style=style,
+                seen_files=seen_files,
+                diagnostics=diagnostics,
             )
-        except CompileError as exc:
-            diagnostics.extend(exc.diagnostics)
-            diagnostics.add_omitted(exc)
-            failed = True
-            continue
-        for rel, text in rendered.items():
-            if rel in owner and files[rel] != text:
-                diagnostics.append(
-                    Diagnostic(
-                        Severity.ERROR,
-                        f"generates '{rel}', which '{owner[rel]}' also generates "
-                        "(give the files different names or generate them separately "
-                        "with --package)",
-                        Span(path, 0, 0),
-                    )
-                )
+            if rendered is None:
                 failed = True
                 continue
-            owner[rel] = path
-            files[rel] = text
-    if progress is not None:
-        progress(len(paths), len(paths), "")
-    if failed:
-        raise CompileError(diagnostics)
-    return RenderResult(files, paths, len(seen_files), diagnostics)
+            for rel, text in rendered.items():
+                if rel in owner and files[rel] != text:
+                    diagnostics.append(
+                        Diagnostic(
+                            Severity.ERROR,
+                            f"generates '{rel}', which '{owner[rel]}' also generates "
+                            "(give the files different names or generate them separately "
+                            "with --package)",
+                            Span(path, 0, 0),
+                        )
+                    )
+                    failed = True
+                    continue
+                if rel not in owner:
+                    formatter.submit(rel, text)
+                owner[rel] = path
+                files[rel] = text
+        if progress is not None:
+            progress(len(paths), len(paths), "")
+        if failed:
+            raise CompileError(diagnostics)
+        formatted = formatter.results()
+    return RenderResult(formatted, paths, len(seen_files), diagnostics)
+
+
+def _render_one(
+    path: str,
+    *,
+    include_dirs: Sequence[str | os.PathLike[str]],
+    ops: Sequence[MacroOp],
+    builtin_include: bool,
+    package: str | None,
+    emit: Collection[str],
+    with_imports: bool,
+    style: BlackStyle,
+    seen_files: set[str],
+    diagnostics: DiagnosticList,
+) -> dict[str, str] | None:
+    """Load one source and render it unformatted; None (diagnostics added) on errors."""
+    from idlgen.backends.python import render_package
+
+    sink = DiagnosticSink()
+    program = load(
+        [path],
+        include_dirs=include_dirs,
+        macro_ops=ops,
+        sink=sink,
+        builtin_include=builtin_include,
+    )
+    seen_files.update(f.path for f in (*program.files, *program.imports))
+    diagnostics.extend(sink.diagnostics)
+    if sink.has_errors:
+        return None
+    try:
+        return render_package(
+            program,
+            package=package,
+            emit=tuple(emit),
+            with_imports=with_imports,
+            style=style,
+            formatted=False,
+        )
+    except CompileError as exc:
+        diagnostics.extend(exc.diagnostics)
+        diagnostics.add_omitted(exc)
+        return None
 
 
 def render(
@@ -321,11 +366,14 @@ def render(
     package: str | None = None,
     emit: Collection[str] = DEFAULT_EMIT,
     with_imports: bool = False,
+    style: BlackStyle = DEFAULT_STYLE,
 ) -> dict[str, str]:
     """Generate Python from IDL *sources* in memory: ``{relative posix path: text}``.
 
-    Options as for :func:`generate`.  Raises :class:`CompileError` when an
-    input has errors or cannot be generated (e.g. the WinRT dialect).
+    Options as for :func:`generate`; the code is formatted in the black *style* given
+    (default: black's defaults; :func:`idlgen.output.style.black_style_for` finds the style
+    of a project).  Raises :class:`CompileError` when an input has errors or cannot be
+    generated (e.g. the WinRT dialect).
     """
     return render_details(
         sources,
@@ -336,6 +384,7 @@ def render(
         package=package,
         emit=emit,
         with_imports=with_imports,
+        style=style,
     ).files
 
 
@@ -354,6 +403,9 @@ def generate(
     progress: Progress | None = None,
     macro_ops: Sequence[MacroOp] = (),
     with_imports: bool = False,
+    line_length: int | None = None,
+    jobs: int | None = None,
+    style_dir: str | os.PathLike[str] | None = None,
 ) -> GenerateResult:
     """Generate Python packages from IDL *sources* into the directory *output*.
 
@@ -372,11 +424,19 @@ def generate(
     types and coclass members from imports are real classes, not the runtime's
     ``IUnknown``/``IDispatch`` stand-ins.
 
+    The code is formatted by black as the project *output* lies in configures it
+    (``[tool.black]``, found as black finds it: :mod:`idlgen.output.style`), so the
+    user's ``black --check`` accepts it (*style_dir*: look from that folder instead,
+    e.g. the project of a build that writes into a temporary folder); *line_length*
+    (``--line-length``) overrides black's line length (``ValueError`` unless 1 to 1000).
+    black runs in up to *jobs* processes (default: one per CPU).
+
     Nothing is written when any input has errors (:class:`CompileError`) or an
     output problem is found (:class:`idlgen.output.OutputError`, a
     CompileError too).  Unchanged files are not rewritten.
     """
     started = time.perf_counter()
+    style = black_style_for(style_dir if style_dir is not None else output, line_length=line_length)
     rendered = render_details(
         sources,
         include_dirs=include_dirs,
@@ -388,6 +448,8 @@ def generate(
         progress=progress,
         macro_ops=macro_ops,
         with_imports=with_imports,
+        style=style,
+        jobs=jobs,
     )
     report = write_output(
         rendered.files, Path(output), check=check, force=force, sources=rendered.sources

@@ -130,6 +130,7 @@ def hook_settings(root: str | os.PathLike[str], hook_config: dict[str, Any]) -> 
         "with_imports",
         "package",
         "emit",
+        "line_length",
     ):
         value = getattr(hook, name)
         if value is not None:
@@ -179,6 +180,8 @@ def generate_into(settings: HookSettings, directory: str) -> dict[str, str]:
             package=cfg.package,
             emit=settings.emit(),
             with_imports=bool(cfg.with_imports),
+            line_length=cfg.line_length,
+            style_dir=cfg.root,
         )
     except CompileError as exc:
         raise IdlgenBuildError(

@@ -14,6 +14,7 @@ docs/cli.md); file names are relative to the folder holding the
     output = "src/generated"           # -o / --output
     package = "msgr"                   # --package
     emit = ["stubs", "events"]         # --emit (a list or "stubs,events")
+    line-length = 100                  # --line-length (default: [tool.black]'s, else 88)
 
 :func:`find_config` looks for ``pyproject.toml`` from a directory upwards and
 stops at the first one (a project without ``[tool.idlgen]`` has no
@@ -35,9 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from idlgen.backends.common.naming import package_name_problem
 from idlgen.diagnostics import CompileError, Diagnostic, Severity, Span
 from idlgen.inputfiles import UnreadableFile, read_input_file
+from idlgen.output.style import MAX_LINE_LENGTH
 
 #: Name of the file searched for.
 PYPROJECT = "pyproject.toml"
@@ -59,6 +60,7 @@ KEYS = (
     "output",
     "package",
     "emit",
+    "line-length",
 )
 
 
@@ -81,6 +83,7 @@ class Config:
     output: str | None = None
     package: str | None = None
     emit: list[str] | None = None
+    line_length: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -191,6 +194,12 @@ def parse_table(
             if not valid_package_name(name):
                 raise fail(key, f"'{name}' is not a valid Python package name")
             cfg.package = name
+        elif key == "line-length":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise fail(key, f"must be an integer, not {_toml_type(value)}")
+            if not 1 <= value <= MAX_LINE_LENGTH:
+                raise fail(key, f"must be from 1 to {MAX_LINE_LENGTH}, not {value}")
+            cfg.line_length = value
         elif key == "emit":
             cfg.emit = parse_emit(value if isinstance(value, str) else _str_list(value, key, fail))
             if not cfg.emit:
@@ -202,6 +211,8 @@ def valid_package_name(name: str) -> bool:
     """True for a dotted Python package name whose parts are ASCII identifiers, not keywords,
     that shadows no module generated code imports (see
     :func:`idlgen.backends.common.naming.package_name_problem`)."""
+    from idlgen.backends.common.naming import package_name_problem  # only when a name is given
+
     return package_name_problem(name) is None
 
 

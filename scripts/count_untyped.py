@@ -96,13 +96,12 @@ def untyped(sources: Mapping[str, str]) -> list[Untyped]:
 
 
 @contextlib.contextmanager
-def _unformatted(labelled: bool) -> Iterator[None]:
-    """Generate without black; with *labelled*, the untyped annotations carry their reason."""
-    from idlgen.backends.python import render, typemap
+def _labelled(labelled: bool) -> Iterator[None]:
+    """With *labelled*, the untyped annotations generated meanwhile carry their reason."""
+    from idlgen.backends.python import typemap
 
     labels = {"VARIANT": "UNTYPED_VARIANT_", "void*": "UNTYPED_VOID_POINTER_"}
     with contextlib.ExitStack() as stack:
-        stack.enter_context(mock.patch.object(render, "format_in_blocks", lambda text: text))
         if labelled:
             stack.enter_context(mock.patch.dict(typemap.UNTYPED, labels))
         yield
@@ -115,10 +114,10 @@ def count_untyped(programs: Iterable[object]) -> Report:
 
     report = Report()
     for program in programs:
-        with _unformatted(labelled=False):
-            plain = render_package(program)  # type: ignore[arg-type]
-        with _unformatted(labelled=True):
-            labelled = render_package(program)  # type: ignore[arg-type]
+        with _labelled(labelled=False):
+            plain = render_package(program, formatted=False)  # type: ignore[arg-type]
+        with _labelled(labelled=True):
+            labelled = render_package(program, formatted=False)  # type: ignore[arg-type]
         report.total += len(untyped(plain))  # no labels here: every one is object/Any
         for u in untyped(labelled):
             report.by_reason[u.reason] += 1

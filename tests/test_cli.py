@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from idlgen.cli import common as cli
 from idlgen.cli import main
-from idlgen.frontend import BUILTIN_INCLUDE_DIR
+from idlgen.frontend import BUILTIN_INCLUDE_DIR, Loader
 
 SHARED = Path(__file__).parents[1].parent / "shared"
 CORPUS = SHARED / "corpus" / "mingw-w64"
@@ -120,7 +119,7 @@ def test_internal_error_is_one_line(
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(cli.Loader, "load_main", boom)
+    monkeypatch.setattr(Loader, "load_main", boom)
     f = write(tmp_path, "clean.idl", CLEAN)
     assert main(["check", str(f)]) == 3
     err = capsys.readouterr().err

@@ -89,6 +89,7 @@ def _fake_render(fake: Fake) -> Any:
         package: str | None = None,
         emit: Collection[str] = (),
         with_imports: bool = False,
+        **_formatting: object,
     ) -> dict[str, str]:
         path = program.files[0].path
         fake.renders.append({"path": path, "package": package, "emit": list(emit)})

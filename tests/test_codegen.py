@@ -445,7 +445,7 @@ def test_bad_package_name_and_unknown_target() -> None:
 
 def test_template_loader() -> None:
     text = load_template("interfaces.py.jinja")
-    assert text is not None and "class {{ c.name }}" in text
+    assert text is not None and "{{ c.class_line }}" in text
     assert load_template("../pyproject.toml") is None
     assert load_template("no-such.jinja") is None
 

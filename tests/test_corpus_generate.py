@@ -1,7 +1,7 @@
 """Every classic corpus file widl accepts generates a package that imports, and the packages of
 the 20 largest files pass ``mypy --strict``.
 
-black is left out here (``format_in_blocks`` is replaced by the identity): it changes layout, not
+black is left out here (``render_package(..., formatted=False)``): it changes layout, not
 meaning, and would make this test take minutes; formatting is covered on the example by
 ``test_codegen.py`` (golden files, ``black --check``) and timed by ``benchmarks/generate.py``.
 """
@@ -37,19 +37,14 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     """
     root = tmp_path_factory.mktemp("corpus-packages")
     packages: dict[str, str] = {}
-    mp = pytest.MonkeyPatch()
-    mp.setattr(codegen, "format_in_blocks", lambda text: text)
-    try:
-        for rel in classic_ok(CORPUS):
-            result = check_corpus_file(CORPUS, rel)
-            assert not result.errors, rel
-            for path, text in codegen.render_package(result.program).items():
-                target = root / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(text, encoding="utf-8")
-            packages[rel] = codegen.package_name_for(rel)
-    finally:
-        mp.undo()
+    for rel in classic_ok(CORPUS):
+        result = check_corpus_file(CORPUS, rel)
+        assert not result.errors, rel
+        for path, text in codegen.render_package(result.program, formatted=False).items():
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        packages[rel] = codegen.package_name_for(rel)
     return root, packages
 
 

@@ -478,12 +478,14 @@ def test_a_large_module_is_formatted_in_blocks_as_black_would(
     from idlgen.api import parse
     from idlgen.backends.python import render_package
     from idlgen.output import blocks
+    from idlgen.output import format as fmt
     from idlgen.output.format import black_mode
 
-    monkeypatch.setattr(blocks, "BLOCK_CHARS", 2000)  # so that a small module is cut
+    monkeypatch.setattr(fmt, "BLOCK_CHARS", 2000)  # so that a small module is cut
+    monkeypatch.setattr(blocks, "BLOCK_CHARS", 2000)
     calls: list[int] = []
-    real = blocks.format_python
-    monkeypatch.setattr(blocks, "format_python", lambda s: calls.append(len(s)) or real(s))
+    real = fmt.run_black
+    monkeypatch.setattr(fmt, "run_black", lambda s, style: calls.append(len(s)) or real(s, style))
     methods = "".join(f"HRESULT M{j}([in] long a, [out, retval] BSTR *b); " for j in range(8))
     text = 'import "oaidl.idl";\n' + "".join(
         f'[object, uuid({i:08x}-1111-1111-1111-111111111111), helpstring("I{i}\\n\\n\\nclass X")]'

@@ -23,6 +23,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from idlgen.cli.common import (
     EXIT_ERRORS,
@@ -35,8 +36,10 @@ from idlgen.cli.common import (
     print_diagnostics,
 )
 from idlgen.diagnostics import Diagnostic
-from idlgen.frontend import Program
 from idlgen.version import __version__
+
+if TYPE_CHECKING:  # the front end is imported by the commands that read IDL, when they run
+    from idlgen.frontend import Program
 
 
 @dataclass(frozen=True)
@@ -72,16 +75,17 @@ def _run_check(args: argparse.Namespace) -> int:
 def _scenario_problems(program: Program) -> list[Diagnostic]:
     """The problems of the scenario files next to the checked IDL files.
 
-    They are checked with the conformance backend, which needs pytest (the ``test``
-    extra); without it there is no suite to write scenarios for, and nothing is checked.
+    They are checked as ``--emit tests`` would, with the conformance backend's facts (which
+    need neither Jinja2 nor pytest); it is imported only when there is a scenario file.
     """
-    try:
-        from idlgen.backends.conformance import check_scenarios
-    except ImportError:
-        return []
+    from idlgen.conformance.scenarios import find_scenario_file
+
     problems: list[Diagnostic] = []
     for f in program.files:
-        problems += check_scenarios(program, f.path)
+        if find_scenario_file(f.path) is not None:
+            from idlgen.backends.conformance import check_scenarios
+
+            problems += check_scenarios(program, f.path)
     return problems
 
 

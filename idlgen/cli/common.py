@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from idlgen.diagnostics import (
     MAX_KEPT_DIAGNOSTICS,
@@ -17,7 +17,9 @@ from idlgen.diagnostics import (
     SourceCache,
     format_diagnostic,
 )
-from idlgen.frontend import Loader, MacroOp, Program
+
+if TYPE_CHECKING:  # the front end is imported by the commands that read IDL, when they run
+    from idlgen.frontend import MacroOp, Program
 
 #: At most this many diagnostics are printed (like clang's error limit): past that, a
 #: flood of follow-on messages helps nobody; the count at the end stays exact (a sink keeps
@@ -104,6 +106,8 @@ def load_program_quietly(
     args: argparse.Namespace, paths: Sequence[str]
 ) -> tuple[Program, DiagnosticList]:
     """Load *paths* with the input options in *args*; return the program and its diagnostics."""
+    from idlgen.frontend import Loader
+
     sink = DiagnosticSink()
     loader = Loader(
         include_dirs=args.include_dirs,

@@ -16,7 +16,6 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from idlgen.backends.common.naming import package_name_problem
 from idlgen.cli.common import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, add_input_options, print_diagnostics
 from idlgen.config import (
     Config,
@@ -29,6 +28,7 @@ from idlgen.config import (
 )
 from idlgen.diagnostics import CompileError, Diagnostic, Severity, Span, printable
 from idlgen.diagnostics import format_diagnostic as _format
+from idlgen.output.style import MAX_LINE_LENGTH
 
 HELP = "generate Python packages from IDL files"
 
@@ -66,6 +66,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "become real classes)",
     )
     parser.add_argument(
+        "--line-length",
+        type=_line_length,
+        metavar="N",
+        help="black's line length for the generated code (default: [tool.black] of the "
+        "output's project, else 88)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="write nothing; list stale or missing files and exit 1 if there are any",
@@ -81,6 +88,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--config", metavar="PATH", help="read [tool.idlgen] from PATH (a pyproject.toml)"
     )
     parser.add_argument("--no-config", action="store_true", help="do not read any pyproject.toml")
+
+
+def _line_length(text: str) -> int:
+    """``--line-length``'s value: an integer from 1 to 1000."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an integer") from None
+    if not 1 <= value <= MAX_LINE_LENGTH:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_LINE_LENGTH}, not {value}")
+    return value
 
 
 def _display(path: str) -> str:
@@ -175,6 +193,8 @@ def run(args: argparse.Namespace) -> int:
     if package is not None:
         where = "--package" if args.package else "[tool.idlgen] package"
         if not valid_package_name(package):
+            from idlgen.backends.common.naming import package_name_problem
+
             reason = package_name_problem(package) or "is not a valid Python package name"
             return _usage(f"{where}: '{package}' {reason}")
         if len(sources) > 1:
@@ -228,6 +248,7 @@ def run(args: argparse.Namespace) -> int:
             progress=progress,
             macro_ops=macro_ops,
             with_imports=with_imports,
+            line_length=args.line_length or (config.line_length if config else None),
         )
     except CompileError as exc:
         if progress is not None:

@@ -21,21 +21,15 @@ words, e.g. ``IMsgrSession.State is read-only: setting it must fail``.
 The pieces: :mod:`.spec` (the facts), :mod:`.runner` (implementations, recording sinks, the
 scenario runner), :mod:`.checks` (the structural checks), :mod:`.suite` (the suite object, test
 names, the auto implementation), :mod:`.plugin` (pytest hooks) and :mod:`.scenarios` (the
-scenario file format).  Nothing here imports the compiler (front end or backends).
+scenario file format).  Nothing here imports the compiler (front end or backends), and
+what needs pytest is imported when first used (so the facts and the scenario format can be
+read without it).
 """
 
-from idlgen.conformance.checks import RUNTIME_INTERFACES, StructuralCheck, StructuralChecks
-from idlgen.conformance.plugin import pytest_addoption, pytest_configure, pytest_runtest_makereport
-from idlgen.conformance.runner import (
-    Implementation,
-    RecordedEvent,
-    RecordingSink,
-    ScenarioRunner,
-    find_connection_point,
-    load_implementation,
-    query_interface,
-    recording_sink_class,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from idlgen.conformance.spec import (
     DISPATCH_METHOD,
     DISPATCH_PROPERTYGET,
@@ -57,20 +51,42 @@ from idlgen.conformance.spec import (
     signed32,
     unsigned32,
 )
-from idlgen.conformance.suite import (
-    AUTO_IMPL,
-    IMPL_ENV,
-    AutoImplementation,
-    Suite,
-    auto_implementation,
-    check_test_name,
-    describe_check,
-    load_scenario_file,
-    load_scenario_text,
-    new_suite,
-    read_expected_failures,
-    run_all,
-)
+
+if TYPE_CHECKING:
+    from idlgen.conformance.checks import (
+        RUNTIME_INTERFACES,
+        StructuralCheck,
+        StructuralChecks,
+    )
+    from idlgen.conformance.plugin import (
+        pytest_addoption,
+        pytest_configure,
+        pytest_runtest_makereport,
+    )
+    from idlgen.conformance.runner import (
+        Implementation,
+        RecordedEvent,
+        RecordingSink,
+        ScenarioRunner,
+        find_connection_point,
+        load_implementation,
+        query_interface,
+        recording_sink_class,
+    )
+    from idlgen.conformance.suite import (
+        AUTO_IMPL,
+        IMPL_ENV,
+        AutoImplementation,
+        Suite,
+        auto_implementation,
+        check_test_name,
+        describe_check,
+        load_scenario_file,
+        load_scenario_text,
+        new_suite,
+        read_expected_failures,
+        run_all,
+    )
 
 __all__ = [
     "AUTO_IMPL",
@@ -119,3 +135,44 @@ __all__ = [
     "signed32",
     "unsigned32",
 ]
+
+#: The names that need pytest, imported from their module when first used.
+_LAZY = {
+    "RUNTIME_INTERFACES": "checks",
+    "StructuralCheck": "checks",
+    "StructuralChecks": "checks",
+    "pytest_addoption": "plugin",
+    "pytest_configure": "plugin",
+    "pytest_runtest_makereport": "plugin",
+    "Implementation": "runner",
+    "RecordedEvent": "runner",
+    "RecordingSink": "runner",
+    "ScenarioRunner": "runner",
+    "find_connection_point": "runner",
+    "load_implementation": "runner",
+    "query_interface": "runner",
+    "recording_sink_class": "runner",
+    "AUTO_IMPL": "suite",
+    "IMPL_ENV": "suite",
+    "AutoImplementation": "suite",
+    "Suite": "suite",
+    "auto_implementation": "suite",
+    "check_test_name": "suite",
+    "describe_check": "suite",
+    "load_scenario_file": "suite",
+    "load_scenario_text": "suite",
+    "new_suite": "suite",
+    "read_expected_failures": "suite",
+    "run_all": "suite",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

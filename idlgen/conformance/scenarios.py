@@ -44,6 +44,9 @@ from idlgen.inputfiles import UnreadableFile, read_input_file
 
 FORMAT_VERSION = 1
 
+#: The suffix of the scenario file looked for next to the IDL file.
+SCENARIO_SUFFIX = ".scenarios.toml"
+
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _REF = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z_][A-Za-z0-9_]*))?$")
 
@@ -912,3 +915,13 @@ def _name_problems(
 def format_problems(diagnostics: Sequence[Diagnostic]) -> str:
     """The diagnostics as ``file:line:col: error: message`` lines."""
     return "\n".join(f"{d.span}: {d.severity.value}: {d.message}" for d in diagnostics)
+
+
+def find_scenario_file(idl_path: str | Path) -> Path | None:
+    """``<dir>/<stem>.scenarios.toml`` next to the IDL file, if it exists."""
+    path = Path(idl_path)
+    candidate = path.with_name(path.stem + SCENARIO_SUFFIX)
+    try:
+        return candidate if candidate.is_file() else None
+    except OSError:  # e.g. the name grew too long for the file system
+        return None

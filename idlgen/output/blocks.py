@@ -3,7 +3,7 @@
 black's time and memory grow with how much it formats at once: the stubs of a 15 MB IDL file
 are a 70 MB module, an hour and many gigabytes in one ``format_str`` call.  Cut before
 top-level ``class``/``def`` statements into blocks of about :data:`BLOCK_CHARS`, formatted one
-by one (each through :func:`~idlgen.output.format.format_python` and its cache), the same text
+by one (the :class:`~idlgen.output.format.Formatter` submits each block as a file), the same text
 takes linear time and memory bounded by the block size, and the result is black's for the
 whole module: a cut is made only where black itself puts exactly two blank lines (before a
 top-level class or function that follows code, not a comment or a decorator, after two blank
@@ -16,22 +16,11 @@ from __future__ import annotations
 import io
 import tokenize
 
-from idlgen.output.format import format_python
+from idlgen.output.format import BLOCK_CHARS
 
-__all__ = ["BLOCK_CHARS", "format_in_blocks", "larger_than_a_block", "split_blocks"]
-
-#: About how much source one black call formats.
-BLOCK_CHARS = 64 * 1024
+__all__ = ["BLOCK_CHARS", "larger_than_a_block", "split_blocks"]
 
 _STARTS = frozenset({"class", "def", "@"})
-
-
-def format_in_blocks(source: str) -> str:
-    """*source* formatted by black (as :func:`format_python` would), block by block."""
-    blocks = split_blocks(source)
-    if len(blocks) == 1:
-        return format_python(source)
-    return "\n\n".join(format_python(block) for block in blocks)
 
 
 def larger_than_a_block(text: str) -> bool:

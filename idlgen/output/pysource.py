@@ -38,6 +38,8 @@ def escape_text(
     escapes; printable non-ASCII is kept; a lone surrogate (which no file can hold)
     becomes U+FFFD.  Newlines are kept as line breaks when *keep_newlines*, else escaped.
     """
+    if text.isprintable() and "\\" not in text and quote not in text:
+        return text  # nothing to escape (most names and type spellings): the fast way
     out: list[str] = []
     n = len(text)
     for i, ch in enumerate(text):
@@ -91,10 +93,10 @@ def py_literal(value: object) -> str:
             return 'float("nan")'
         if math.isinf(value):
             return 'float("inf")' if value > 0 else '-float("inf")'
-        return repr(value)
+        return repr(value).replace("e+", "e")  # 1e+38 -> 1e38, as black writes it
     if isinstance(value, str):
-        # double quotes unless the text has some and no single ones (as black prefers)
-        quote = "'" if '"' in value and "'" not in value else '"'
+        # double quotes unless single ones need fewer escapes (as black's string normalisation)
+        quote = "'" if value.count('"') > value.count("'") else '"'
         return quote + escape_text(value, keep_newlines=False, all_quotes=True, quote=quote) + quote
     raise TypeError(f"no literal for {type(value).__name__}")
 

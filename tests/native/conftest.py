@@ -23,9 +23,7 @@ from typing import Any
 import pytest
 
 import idlgen
-from idlgen.backends.abi import emit as abi_backend
-from idlgen.backends.abi import vtables as vtables_backend
-from idlgen.backends.python import render as python_render
+from idlgen.output import format as output_format
 
 HERE = Path(__file__).resolve().parent
 TESTOBJ_IDL = HERE / "testobj.idl"
@@ -63,9 +61,8 @@ def generate_packages(
 ) -> None:
     """Generate stubs, layouts and vtable descriptions (no black: layout only) into *root*."""
     mp = pytest.MonkeyPatch()
-    mp.setattr(python_render, "format_in_blocks", lambda text: text)
-    for backend in (abi_backend, vtables_backend):
-        mp.setattr(backend, "format_python", lambda text: text)
+    mp.setattr(output_format, "run_black", lambda source, style: source)
+    mp.setattr(output_format, "store_cached", lambda key, source, formatted: None)
     try:
         idlgen.generate(
             [str(s) for s in sources],

@@ -24,7 +24,6 @@ from _shared import CORPUS, EXAMPLE_IDL, REPO, WIDL
 from conftest import TESTOBJ_IDL, generate_packages, import_generated
 
 import idlgen
-from idlgen.backends.abi.vtables import render_vtables
 from idlgen.output.format import format_python
 from idlgen.runtime.native import description as d
 
@@ -36,8 +35,10 @@ CORPUS_FLAGS: dict[str, Any] = {
 
 
 def _vtables(path: Path, package: str, **options: Any) -> str:
-    program = idlgen.parse(path, **options)
-    return render_vtables(program, package)[f"{package}/vtables.py"]
+    """The vtables module of *path*, as ``idlgen generate --emit abi`` writes it."""
+    return idlgen.render([path], package=package, emit=["abi"], **options)[
+        f"{package}/vtables.py"
+    ]
 
 
 def _module(text: str, name: str) -> ModuleType:
@@ -127,8 +128,8 @@ def test_output_is_deterministic_black_clean_and_typed(
     assert format_python(testobj_vtables) == testobj_vtables
     script = (
         "import sys, hashlib, idlgen\n"
-        "from idlgen.backends.abi.vtables import render_vtables\n"
-        "text = render_vtables(idlgen.parse(sys.argv[1]), 'testobj_vt')['testobj_vt/vtables.py']\n"
+        "files = idlgen.render([sys.argv[1]], package='testobj_vt', emit=['abi'])\n"
+        "text = files['testobj_vt/vtables.py']\n"
         "print(hashlib.sha256(text.encode()).hexdigest())\n"
     )
     seed = "1" if os.environ.get("PYTHONHASHSEED") != "1" else "2"

@@ -40,7 +40,6 @@ from idlgen.model import (
     TypeRef,
     Union,
 )
-from idlgen.output.format import format_python
 from idlgen.version import __version__
 
 from . import vtables
@@ -720,7 +719,7 @@ def render_abi(program: Program, package: str, packages: Mapping[str, str]) -> d
     module = abi_module(program, package, packages)
     if module is None or (not module.items and not module.skipped):
         return {}
-    return {f"{package.replace('.', '/')}/abi.py": format_python(render_module(module))}
+    return {f"{package.replace('.', '/')}/abi.py": render_module(module)}
 
 
 def _render_main(program: Program, package: str) -> dict[str, str]:

@@ -58,7 +58,6 @@ from idlgen.model import (
     UnaryExpr,
     Union,
 )
-from idlgen.output.format import format_python
 from idlgen.output.pysource import docstring
 from idlgen.version import __version__
 
@@ -609,7 +608,7 @@ def render_vtables(
     if view is None:
         return {}
     text = environment().get_template("abi/vtables.py.jinja").render(view=view)
-    return {f"{package.replace('.', '/')}/vtables.py": format_python(text)}
+    return {f"{package.replace('.', '/')}/vtables.py": text}
 
 
 def render_main_vtables(program: Program, package: str) -> dict[str, str]:

@@ -42,6 +42,9 @@ def register_emitter(name: str, fn: Emitter, *, every_file: FileEmitter | None =
     With *every_file*, the target is rendered by ``every_file(program, package, packages)``
     for every package of the run (with ``with_imports``, the imported files' too), where
     *packages* maps the path of each IDL file generated in the run to its package.
+
+    The ``.py`` files it returns are formatted by black afterwards (in the style of the
+    output's project), so it may return them unformatted.
     """
     if name in BUILTIN_TARGETS:
         raise ValueError(f"emit target {name!r} is built in")

@@ -3,8 +3,8 @@
 :func:`render_package` is the API (see ``docs/generated-code.md``): it builds *view*
 objects from the model (every decision — names, annotations, defaults, imports — is made in
 :mod:`.builder`, :mod:`.literals`, :mod:`.typemap` and :mod:`idlgen.backends.common.naming`),
-renders one Jinja2 template per output module and formats the result with black
-(:mod:`idlgen.output.format`).  It writes nothing.  Other emit kinds registered in
+renders one Jinja2 template per output module, laid out as black would, and formats the result
+with black (:mod:`idlgen.output.format`).  It writes nothing.  Other emit kinds registered in
 :mod:`idlgen.backends.common.emitters` are rendered after the stubs.
 """
 
@@ -24,6 +24,7 @@ from idlgen.backends.common.emitters import (
     register_emitter,
 )
 from idlgen.backends.common.idl import defined_declarations
+from idlgen.backends.common.layout import fits
 from idlgen.backends.common.naming import (
     RESERVED_PACKAGE_NAMES,
     NameSpace,
@@ -33,13 +34,13 @@ from idlgen.backends.common.naming import (
 from idlgen.backends.common.templates import load_template
 from idlgen.backends.python.builder import PackageBuilder
 from idlgen.backends.python.literals import joined_docstring, py_literal, safe_comment
-from idlgen.backends.python.views import MODULE_ORDER, fits
+from idlgen.backends.python.views import MODULE_ORDER
 from idlgen.diagnostics import NO_SPAN, CompileError, Diagnostic, DiagnosticSink, Severity, Span
 from idlgen.frontend import Program
 from idlgen.frontend.symbols import SymbolTable
 from idlgen.frontend.winrt import is_winrt_declaration
 from idlgen.model import IdlFile, Library
-from idlgen.output.blocks import format_in_blocks
+from idlgen.output.format import DEFAULT_STYLE, BlackStyle, format_files
 from idlgen.output.pysource import generated_header
 
 __all__ = [
@@ -110,8 +111,10 @@ def _render_file(
     builder: PackageBuilder | None = None,
     *,
     skip_empty: bool = False,
+    width: int = DEFAULT_STYLE.line_length,
 ) -> dict[str, str]:
-    """Render the package of one file (phase 2); *builder* from :func:`_prepare`."""
+    """Render the package of one file (phase 2); *builder* from :func:`_prepare`.  The text is
+    laid out as black would for lines of *width* characters, but not formatted."""
     source = os.path.basename(f.path)
     if builder is None:
         builder = _prepare(f, symbols, package)
@@ -130,18 +133,20 @@ def _render_file(
         if mod.empty:
             continue
         mod.doc = joined_docstring(f"{_MODULE_TITLES[name]} of {source}.")
+        mod.lay_out(width)
         text = env.get_template(f"{name}.py.jinja").render(
             header=header, module=mod, imports=mod.imports.lines()
         )
-        out[f"{package.replace('.', '/')}/{name}.py"] = format_in_blocks(text)
+        out[f"{package.replace('.', '/')}/{name}.py"] = text
         names = sorted(mod.exports)
-        exports.append((name, names, not fits(0, f"from .{name} import {', '.join(names)}")))
+        line = f"from .{name} import {', '.join(names)}"
+        exports.append((name, names, not fits(0, line, width)))
     all_names = sorted(n for _, names, _ in exports for n in names)
     init = env.get_template("__init__.py.jinja").render(
         header=header, doc=_package_doc(f, source), exports=exports, all_names=all_names
     )
     root = package.replace(".", "/")
-    out[f"{root}/__init__.py"] = format_in_blocks(init)
+    out[f"{root}/__init__.py"] = init
     out[f"{root}/py.typed"] = ""
     return dict(sorted(out.items()))
 
@@ -173,6 +178,9 @@ def render_package(
     package: str | None = None,
     emit: Collection[str] = BUILTIN_TARGETS,
     with_imports: bool = False,
+    style: BlackStyle = DEFAULT_STYLE,
+    formatted: bool = True,
+    jobs: int | None = 1,
 ) -> dict[str, str]:
     """Render the Python package(s) for the main files of *program*.
 
@@ -182,7 +190,11 @@ def render_package(
     the packages are siblings) instead of falling back to the runtime's
     ``IUnknown``/``IDispatch``, ``int`` and ``object``.
 
-    Returns ``{relative POSIX path: text}`` (black-formatted, deterministic);
+    The ``.py`` files are formatted by black in *style* (:func:`idlgen.output.format.format_files`,
+    in up to *jobs* processes); with *formatted* False they are returned as rendered (laid
+    out for *style*'s line length, as black would in most cases), for the caller to format.
+
+    Returns ``{relative POSIX path: text}`` (deterministic);
     one package per main file, named by :func:`package_name_for` unless
     *package* is given (only with a single main file).  ``"stubs"`` and
     ``"events"`` are always rendered together when either is asked; other
@@ -204,7 +216,7 @@ def render_package(
         raise CompileError(sink.diagnostics)
     out: dict[str, str] = {}
     seen: dict[str, str] = {}
-    jobs: list[tuple[IdlFile, str, bool]] = []  # (file, package, imported)
+    packages: list[tuple[IdlFile, str, bool]] = []  # (file, package, imported)
     for f in program.files:
         name = package or package_name_for(f.path)
         if name in seen:
@@ -217,17 +229,17 @@ def render_package(
             )
             continue
         seen[name] = f.path
-        jobs.append((f, name, False))
+        packages.append((f, name, False))
     if with_imports:
         mains = {id(f) for f in program.files}
         names = NameSpace(RESERVED_PACKAGE_NAMES, taken=seen)
         for f in program.imports:
             if id(f) not in mains:
-                jobs.append((f, names.add(package_name_for(f.path)), True))
+                packages.append((f, names.add(package_name_for(f.path)), True))
     symbols_of = _symbols_for(program)
     builders: dict[int, PackageBuilder] = {}
     if any(t in emit for t in BUILTIN_TARGETS):
-        for f, name, imported in jobs:
+        for f, name, imported in packages:
             try:
                 builder = _prepare(f, symbols_of(f), name, imported=imported)
             except CompileError as exc:
@@ -240,7 +252,7 @@ def render_package(
         }
         for b in builders.values():
             b.external = external
-    packages = {f.path: name for f, name, _ in jobs}
+    package_of = {f.path: name for f, name, _ in packages}
     owners: dict[str, tuple[str, str]] = {}  # top-level directory -> (file, what writes it)
 
     def add(files: dict[str, str], f: IdlFile, what: str) -> None:
@@ -257,12 +269,19 @@ def render_package(
                 )
         out.update(files)
 
-    for f, name, imported in jobs:
+    for f, name, imported in packages:
         builder = builders.get(id(f))
         if builder is not None:
             try:
                 add(
-                    _render_file(f, symbols_of(f), name, builder, skip_empty=imported),
+                    _render_file(
+                        f,
+                        symbols_of(f),
+                        name,
+                        builder,
+                        skip_empty=imported,
+                        width=style.line_length,
+                    ),
                     f,
                     "package",
                 )
@@ -271,9 +290,11 @@ def render_package(
                 continue
         for target in sorted(set(emit) - set(BUILTIN_TARGETS)):
             if target in FILE_EMITTERS:
-                add(FILE_EMITTERS[target](program, name, packages), f, f"'{target}' output")
+                add(FILE_EMITTERS[target](program, name, package_of), f, f"'{target}' output")
             elif not imported:
                 add(EMITTERS[target](program, name), f, f"'{target}' output")
     if problems:
         raise CompileError(problems)
+    if formatted:
+        out = format_files(out, style, jobs=jobs)
     return dict(sorted(out.items()))

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from idlgen.backends.common.layout import assignment, bracketed, fits, top_level_items
 from idlgen.backends.python.literals import py_literal
-from idlgen.output.format import LINE_LENGTH
+from idlgen.output.format import DEFAULT_LINE_LENGTH
 
 #: The generated modules of a package, in the order they are rendered.
 MODULE_ORDER = ("constants", "enums", "structs", "interfaces", "events", "coclasses", "modules")
@@ -31,6 +32,8 @@ class Imports:
     #: absolute imports from other generated packages: module -> {"Name" or "Name as Alias"}
     external: dict[str, set[str]] = field(default_factory=dict)
     external_type_only: dict[str, set[str]] = field(default_factory=dict)
+    #: the line length the statements are laid out for
+    width: int = DEFAULT_LINE_LENGTH
 
     def use_external(self, module: str, name: str, *, runtime: bool) -> None:
         """Import *name* (possibly ``X as Y``) from *module* of another generated package."""
@@ -49,7 +52,7 @@ class Imports:
         out = ["from __future__ import annotations", ""]
         std = [f"import {m}" for m in sorted(self.modules)]
         if self.abc_types:
-            std += _import_lines("collections.abc", self.abc_types, 0)
+            std += _import_lines("collections.abc", self.abc_types, 0, self.width)
         typing = set(self.typing)
         type_only = {f".{m}": n - self.local.get(m, set()) for m, n in self.type_only.items()}
         type_only.update(
@@ -59,13 +62,16 @@ class Imports:
         if type_only:
             typing.add("TYPE_CHECKING")
         if typing:
-            std += _import_lines("typing", typing, 0)
+            std += _import_lines("typing", typing, 0, self.width)
         if std:
             out += [*std, ""]
         if self.runtime:
-            out += [*_import_lines("idlgen.runtime", self.runtime, 0), ""]
+            out += [*_import_lines("idlgen.runtime", self.runtime, 0, self.width), ""]
         external = [
-            line for m, n in sorted(self.external.items()) if n for line in _import_lines(m, n, 0)
+            line
+            for m, n in sorted(self.external.items())
+            if n
+            for line in _import_lines(m, n, 0, self.width)
         ]
         if external:
             out += [*external, ""]
@@ -73,7 +79,7 @@ class Imports:
             line
             for m, n in sorted(self.local.items())
             if n
-            for line in _import_lines(f".{m}", n, 0)
+            for line in _import_lines(f".{m}", n, 0, self.width)
         ]
         if locals_:
             out += [*locals_, ""]
@@ -81,16 +87,16 @@ class Imports:
             out.append("if TYPE_CHECKING:")
             # absolute (other packages) before relative (this one), as isort orders them
             for m, n in sorted(type_only.items(), key=lambda item: (item[0][0] == ".", item[0])):
-                out += _import_lines(m, n, 4)
+                out += _import_lines(m, n, 4, self.width)
         while out and not out[-1]:
             out.pop()
         return out
 
 
-def _import_lines(module: str, names: Collection[str], indent: int) -> list[str]:
+def _import_lines(module: str, names: Collection[str], indent: int, width: int) -> list[str]:
     pad = " " * indent
     line = f"{pad}from {module} import {', '.join(sorted(names))}"
-    if fits(0, line):
+    if fits(0, line, width):
         return [line]
     return [f"{pad}from {module} import (", *(f"{pad}    {n}," for n in sorted(names)), f"{pad})"]
 
@@ -116,8 +122,8 @@ class ParamView:
         return f"{self.name}: {self.annotation}{default}"
 
     @property
-    def info(self) -> str:
-        """The ``ParamInfo(...)`` expression describing it."""
+    def info_args(self) -> list[str]:
+        """The arguments of its ``ParamInfo(...)``."""
         parts = [py_literal(self.idl_name), py_literal(self.direction)]
         if self.retval:
             parts.append("retval=True")
@@ -126,7 +132,12 @@ class ParamView:
         if self.info_default is not None:
             parts.append(f"default={self.info_default}")
         parts.append(f"type={py_literal(self.type_text)}")
-        return f"ParamInfo({', '.join(parts)})"
+        return parts
+
+    @property
+    def info(self) -> str:
+        """The ``ParamInfo(...)`` expression describing it."""
+        return f"ParamInfo({', '.join(self.info_args)})"
 
 
 @dataclass
@@ -138,6 +149,7 @@ class MemberInfoView:
     dispid: str
     python_name: str | None  # literal, when it differs from name
     params: list[ParamView]
+    width: int = DEFAULT_LINE_LENGTH
 
     @property
     def params_source(self) -> str:
@@ -154,14 +166,28 @@ class MemberInfoView:
         return out
 
     @property
+    def param_layouts(self) -> list[tuple[ParamView, str]]:
+        """With the "params" layout, how black lays each ``ParamInfo(...),`` out (at indent
+        16): "line", "hug" (its arguments on one line of their own) or "exploded"."""
+        out = []
+        for p in self.params:
+            if fits(16, p.info + ",", self.width):
+                out.append((p, "line"))
+            elif fits(20, ", ".join(p.info_args), self.width):
+                out.append((p, "hug"))
+            else:
+                out.append((p, "exploded"))
+        return out
+
+    @property
     def layout(self) -> str:
         """How black lays it out: "line", "hug" (the arguments on one line of their own),
         "args" (one per line) or "params" (the parameter tuple exploded too)."""
-        if fits(8, f"MemberInfo({', '.join(self.args)}),"):
+        if fits(8, f"MemberInfo({', '.join(self.args)}),", self.width):
             return "line"
-        if fits(12, ", ".join(self.args)):
+        if fits(12, ", ".join(self.args), self.width):
             return "hug"
-        if all(fits(12, a + ",") for a in self.args):
+        if all(fits(12, a + ",", self.width) for a in self.args):
             return "args"
         return "params"
 
@@ -180,6 +206,7 @@ class MethodView:
     dummy_body: bool = False
     #: False for a ``staticmethod`` (a function of a DLL module)
     has_self: bool = True
+    width: int = DEFAULT_LINE_LENGTH
 
     @property
     def layout(self) -> str:
@@ -187,11 +214,25 @@ class MethodView:
         parameters on one line of their own) or "exploded" (one parameter per line)."""
         args = self.args_source
         tail = f") -> {self.returns}:" + (" ..." if self.dummy_body else "")
-        if self.ignore is None and fits(4, f"def {self.name}({args}{tail}"):
+        if self.ignore is None and fits(4, f"def {self.name}({args}{tail}", self.width):
             return "line"
-        if fits(8, args) and fits(4, tail):
+        if self.params and fits(8, args, self.width) and fits(4, tail, self.width):
             return "hug"
         return "exploded"
+
+    @property
+    def tail_source(self) -> str:
+        """``) -> returns:`` of a split ``def`` (at indent 4), as black lays it out: a ``tuple``
+        of results too long for the line is split in its turn."""
+        dummy = " ..." if self.dummy_body else ""
+        tail = f") -> {self.returns}:"
+        if fits(4, tail + dummy, self.width) or not (
+            self.returns.startswith("tuple[") and self.returns.endswith("]")
+        ):
+            return tail
+        items = top_level_items(self.returns[len("tuple[") : -1])
+        split = bracketed(4, ") -> tuple", items, ":" + dummy, self.width, brackets="[]")
+        return split[: len(split) - len(dummy)]
 
     @property
     def args_source(self) -> str:
@@ -217,6 +258,13 @@ class PropertyView:
     readable: bool
     doc: str | None
     ignore: str | None = None
+    width: int = DEFAULT_LINE_LENGTH
+
+    @property
+    def setter_def(self) -> str:
+        """The setter's ``def`` line (at indent 4), as black lays it out."""
+        param = f"{self.setter_param}: {self.setter_annotation}"
+        return bracketed(4, f"def {self.name}", ["self", param], " -> None: ...", self.width)
 
     @property
     def key(self) -> tuple[object, ...]:
@@ -234,6 +282,12 @@ class InterfaceView:
     doc: str
     members: list[MemberInfoView]
     items: list[MethodView | PropertyView]
+    width: int = DEFAULT_LINE_LENGTH
+
+    @property
+    def class_line(self) -> str:
+        """The ``class`` statement, as black lays it out."""
+        return bracketed(0, f"class {self.name}", self.bases, ":", self.width)
 
     @property
     def members_inline(self) -> str | None:
@@ -242,7 +296,7 @@ class InterfaceView:
             return "()"
         if len(self.members) == 1 and self.members[0].layout == "line":
             text = f"(MemberInfo({', '.join(self.members[0].args)}),)"
-            if fits(4, f"_members_: ClassVar[tuple[MemberInfo, ...]] = {text}"):
+            if fits(4, f"_members_: ClassVar[tuple[MemberInfo, ...]] = {text}", self.width):
                 return text
         return None
 
@@ -267,6 +321,17 @@ class EnumView:
     doc: str | None
     members: list[tuple[str, str]]  # (member name, value literal)
     constants: list[tuple[str, str]]  # (module constant name, expression)
+    width: int = DEFAULT_LINE_LENGTH
+
+    @property
+    def member_lines(self) -> list[str]:
+        """The members' assignments in the class body, as black lays them out."""
+        return [assignment(4, name, value, self.width) for name, value in self.members]
+
+    @property
+    def constant_lines(self) -> list[str]:
+        """The module-level ``NAME: Final = value`` aliases, as black lays them out."""
+        return [assignment(0, f"{n}: Final", v, self.width) for n, v in self.constants]
 
 
 @dataclass
@@ -295,6 +360,18 @@ class StructView:
     kw_only: bool = False
     #: declared but not defined: a class without fields, not a dataclass
     opaque: bool = False
+    width: int = DEFAULT_LINE_LENGTH
+
+    @property
+    def field_lines(self) -> list[str]:
+        """The fields of the class body, as black lays them out (a field with a default as
+        it is: black decides)."""
+        return [
+            assignment(4, f.name, f.annotation, self.width, sep=": ")
+            if f.default is None
+            else f.source
+            for f in self.fields
+        ]
 
 
 @dataclass
@@ -323,6 +400,28 @@ class CoClassView:
     default_interface: str
     default_source: str
     type_ignore: bool = False
+    width: int = DEFAULT_LINE_LENGTH
+
+    @property
+    def class_line(self) -> str:
+        """The ``class`` statement, as black lays it out."""
+        comment = "# type: ignore[misc]" if self.type_ignore else ""
+        return bracketed(0, f"class {self.name}", self.bases, ":", self.width, comment=comment)
+
+    @property
+    def interfaces_line(self) -> str:
+        """``_com_interfaces_ = (...)`` at indent 4, as black lays it out."""
+        return self._tuple("_com_interfaces_", self.interfaces)
+
+    @property
+    def outgoing_line(self) -> str:
+        """``_outgoing_interfaces_ = (...)`` at indent 4, as black lays it out."""
+        return self._tuple("_outgoing_interfaces_", self.outgoing)
+
+    def _tuple(self, name: str, items: list[str]) -> str:
+        if not items:
+            return f"{name} = ()"
+        return bracketed(4, f"{name} = ", items, "", self.width, collection=True)
 
 
 @dataclass
@@ -343,13 +442,37 @@ class ModuleView:
     aliases: list[tuple[str, str]] = field(default_factory=list)
     hresults: list[tuple[str, str]] = field(default_factory=list)  # (hex value, name literal)
     exports: list[str] = field(default_factory=list)
+    width: int = DEFAULT_LINE_LENGTH
+
+    @property
+    def const_lines(self) -> list[str]:
+        """The module-level ``NAME: Final = value`` constants, as black lays them out."""
+        return [assignment(0, f"{n}: Final", v, self.width) for n, v in self.consts]
 
     @property
     def empty(self) -> bool:
         """True when the module would define nothing."""
         return not self.exports
 
-
-def fits(indent: int, text: str) -> bool:
-    """Whether *text* at *indent* fits black's line length (of :mod:`idlgen.output.format`)."""
-    return indent + len(text) <= LINE_LENGTH
+    def lay_out(self, width: int) -> None:
+        """Lay every statement out for lines of *width* characters (black's line length)."""
+        self.width = width
+        self.imports.width = width
+        for e in self.enums:
+            e.width = width
+        for st in self.structs:
+            st.width = width
+        for co in self.coclasses:
+            co.width = width
+        for c in self.interfaces:
+            c.width = width
+            for m in c.members:
+                m.width = width
+            for item in c.items:
+                item.width = width
+        for s in self.sinks:
+            for method in s.methods:
+                method.width = width
+        for dll in self.dll_modules:
+            for function, _ in dll.functions:
+                function.width = width

@@ -68,7 +68,11 @@ from .enums import (
     SS_UNKNOWN,
 )
 from .interfaces import IMessengerPrivate, IMsgrLock, IMsgrSession, IMsgrSessionManager
-from .events import DMessengerPrivateEvents, DMsgrSessionEvents, DMsgrSessionManagerEvents
+from .events import (
+    DMessengerPrivateEvents,
+    DMsgrSessionEvents,
+    DMsgrSessionManagerEvents,
+)
 from .coclasses import MessengerPriv, MsgrSession, MsgrSessionManager
 
 __all__ = [

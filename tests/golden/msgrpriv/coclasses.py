@@ -7,7 +7,11 @@ import uuid
 
 from idlgen.runtime import CoClass
 
-from .events import DMessengerPrivateEvents, DMsgrSessionEvents, DMsgrSessionManagerEvents
+from .events import (
+    DMessengerPrivateEvents,
+    DMsgrSessionEvents,
+    DMsgrSessionManagerEvents,
+)
 from .interfaces import IMessengerPrivate, IMsgrLock, IMsgrSession, IMsgrSessionManager
 
 

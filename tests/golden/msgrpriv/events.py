@@ -30,7 +30,9 @@ class DMsgrSessionManagerEvents(EventSink):
         126: "OnAppShutdown",
     }
 
-    def OnInvitation(self, pSession: IDispatch, bstrAppData: str, pfHandled: ByRef[bool]) -> None:
+    def OnInvitation(
+        self, pSession: IDispatch, bstrAppData: str, pfHandled: ByRef[bool]
+    ) -> None:
         """An invitation arrived; set *pfHandled to VARIANT_TRUE to handle it yourself"""
 
     def OnAppRegistered(self, bstrAppGUID: str) -> None:

@@ -49,7 +49,10 @@ class IMsgrSessionManager(IDispatch):
             ),
         ),
         MemberInfo(
-            "UnRegisterApplication", "method", 3, (ParamInfo("bstrAppGUID", "in", type="BSTR"),)
+            "UnRegisterApplication",
+            "method",
+            3,
+            (ParamInfo("bstrAppGUID", "in", type="BSTR"),),
         ),
         MemberInfo(
             "Applications",
@@ -69,7 +72,12 @@ class IMsgrSessionManager(IDispatch):
 
     @abc.abstractmethod
     def RegisterApplication(
-        self, bstrAppGUID: str, bstrAppName: str, bstrAppURL: str, bstrPath: str, ulFlags: int
+        self,
+        bstrAppGUID: str,
+        bstrAppName: str,
+        bstrAppURL: str,
+        bstrPath: str,
+        ulFlags: int,
     ) -> None:
         """Registers an application so that it can be invited; ulFlags must be 0"""
 
@@ -96,9 +104,14 @@ class IMsgrSession(IDispatch):
             0,
             (ParamInfo("pbstrAppGUID", "out", retval=True, type="BSTR*"),),
         ),
-        MemberInfo("Application", "propput", 0, (ParamInfo("pbstrAppGUID", "in", type="BSTR"),)),
         MemberInfo(
-            "State", "propget", 1, (ParamInfo("pState", "out", retval=True, type="SESSION_STATE*"),)
+            "Application", "propput", 0, (ParamInfo("pbstrAppGUID", "in", type="BSTR"),)
+        ),
+        MemberInfo(
+            "State",
+            "propget",
+            1,
+            (ParamInfo("pState", "out", retval=True, type="SESSION_STATE*"),),
         ),
         MemberInfo(
             "Invite",
@@ -109,14 +122,21 @@ class IMsgrSession(IDispatch):
                 ParamInfo("bstrAppData", "in", type="BSTR"),
             ),
         ),
-        MemberInfo("Decline", "method", 3, (ParamInfo("bstrAppData", "in", type="BSTR"),)),
+        MemberInfo(
+            "Decline", "method", 3, (ParamInfo("bstrAppData", "in", type="BSTR"),)
+        ),
         MemberInfo(
             "Cancel",
             "method",
             4,
-            (ParamInfo("hr", "in", type="long"), ParamInfo("bstrAppData", "in", type="BSTR")),
+            (
+                ParamInfo("hr", "in", type="long"),
+                ParamInfo("bstrAppData", "in", type="BSTR"),
+            ),
         ),
-        MemberInfo("Accept", "method", 5, (ParamInfo("bstrAppData", "in", type="BSTR"),)),
+        MemberInfo(
+            "Accept", "method", 5, (ParamInfo("bstrAppData", "in", type="BSTR"),)
+        ),
         MemberInfo(
             "RemoteAddress",
             "propget",
@@ -148,13 +168,22 @@ class IMsgrSession(IDispatch):
             (ParamInfo("pbstrAppURL", "out", retval=True, type="BSTR*"),),
         ),
         MemberInfo(
-            "Flags", "propget", 11, (ParamInfo("plFlags", "out", retval=True, type="long*"),)
+            "Flags",
+            "propget",
+            11,
+            (ParamInfo("plFlags", "out", retval=True, type="long*"),),
         ),
         MemberInfo(
-            "User", "propget", 12, (ParamInfo("ppUser", "out", retval=True, type="IDispatch**"),)
+            "User",
+            "propget",
+            12,
+            (ParamInfo("ppUser", "out", retval=True, type="IDispatch**"),),
         ),
         MemberInfo(
-            "LocalAddress", "propput", 13, (ParamInfo("pbstrLocalAddress", "in", type="BSTR"),)
+            "LocalAddress",
+            "propput",
+            13,
+            (ParamInfo("pbstrLocalAddress", "in", type="BSTR"),),
         ),
         MemberInfo(
             "LocalAddress",
@@ -162,7 +191,9 @@ class IMsgrSession(IDispatch):
             13,
             (ParamInfo("pbstrLocalAddress", "out", retval=True, type="BSTR*"),),
         ),
-        MemberInfo("SendContextData", "method", 14, (ParamInfo("bstrData", "in", type="BSTR"),)),
+        MemberInfo(
+            "SendContextData", "method", 14, (ParamInfo("bstrData", "in", type="BSTR"),)
+        ),
     )
 
     @property
@@ -257,7 +288,12 @@ class IMsgrLock(IUnknown):
             None,
             (ParamInfo("peStatus", "out", retval=True, type="LockStatus*"),),
         ),
-        MemberInfo("RequestChallenge", "method", None, (ParamInfo("lCookie", "in", type="long"),)),
+        MemberInfo(
+            "RequestChallenge",
+            "method",
+            None,
+            (ParamInfo("lCookie", "in", type="long"),),
+        ),
         MemberInfo(
             "SendResponse",
             "method",
