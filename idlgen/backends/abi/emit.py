@@ -156,6 +156,9 @@ class AbiModule:
         self.program = program
         self.names = NameSpace(RESERVED_NAMES)
         self.local_names: dict[int, str] = {}  # id(Record | Alias | EnumType) -> name
+        #: the Python name of the tag of a struct, union or enum whose typedef names it
+        #: (``tagX = X``), when that name is free
+        self.tag_names: dict[int, str] = {}
         self.external: dict[int, tuple[str, str]] = {}  # id(...) -> (module, name there)
         self.items: list[Record | Alias | EnumType] = []  # what is defined here, in order
         self.skipped: list[str] = []
@@ -210,6 +213,9 @@ class AbiModule:
         for decl, t in own:
             if t is not None and decl.file == self.file.path and _decl_of_type(t) is decl:
                 self._claim(t)
+        for decl, t in own:
+            if t is not None and decl.file == self.file.path and _decl_of_type(t) is decl:
+                self._claim_tag(t)
         for _decl, t in own:
             if t is not None:
                 self._reach(t)
@@ -224,6 +230,19 @@ class AbiModule:
         if isinstance(t, Alias) and _alias_is_record_name(t):
             return
         self.local_names[id(t)] = self.names.add(name)
+
+    def _claim_tag(self, t: CType) -> None:
+        """Give the tag of a typedef'd struct, union or enum its name too, if it is free."""
+        if not isinstance(t, Record | EnumType) or id(t) in self.tag_names:
+            return
+        tag, typedef = t.decl.name, t.decl.typedef_name
+        if tag is None or typedef is None or tag == typedef or not is_identifier(tag):
+            return
+        claimed = self.names.add(tag)
+        if claimed == tag:
+            self.tag_names[id(t)] = tag
+        else:
+            self.names.taken.discard(claimed)
 
     def _reach(self, t: CType) -> None:
         """Define *t* here (or import it) and everything it needs."""
@@ -253,10 +272,12 @@ class AbiModule:
             self.items.append(t)
         elif isinstance(t, EnumType):
             self._claim(t)
+            self._claim_tag(t)
             self.items.append(t)
         else:
             if t.parent is None:
                 self._claim(t)
+                self._claim_tag(t)
             self.items.append(t)
             inner = list(t.nested())
             self._seen.update(id(r) for r in inner)
@@ -570,7 +591,11 @@ class AbiModule:
             done.add(id(t))
             name = self.local_names[id(t)]
             statement = Statement(alias=(name, self.python_name(target), _alias_comment(t)))
-            (late if needs_class(target) else early).append(statement)
+            section = late if needs_class(target) else early
+            section.append(statement)
+            tag = self.tag_names.get(id(t))
+            if tag is not None:
+                section.append(Statement(alias=(tag, name, None)))
 
         def define_fields(r: Record) -> None:
             if id(r) in done or id(r) in busy:
@@ -582,6 +607,9 @@ class AbiModule:
             busy.discard(id(r))
             done.add(id(r))
             late.append(Statement(record=views[id(r)]))
+            tag = self.tag_names.get(id(r))
+            if tag is not None:
+                late.append(Statement(alias=(tag, views[id(r)].name, None)))
 
         for t in self.items:
             if isinstance(t, Record):
