@@ -67,6 +67,14 @@ RESERVED_NAMES = frozenset({"ctypes", "annotations", "__all__", "__doc__", "__na
 #: Attribute names of ctypes classes that a field must not shadow.
 RESERVED_FIELD_NAMES = frozenset(
     {
+        "_fields_",
+        "_pack_",
+        "_align_",
+        "_anonymous_",
+        "_layout_",
+        "_b_base_",
+        "_b_needsfree_",
+        "_objects",
         "from_address",
         "from_buffer",
         "from_buffer_copy",
@@ -176,9 +184,10 @@ class AbiModule:
             return None
         return self.packages[decl.file]
 
-    def _roots(self) -> Iterator[tuple[Declaration, CType | None]]:
+    def _roots(self) -> Iterator[tuple[Declaration | None, CType | None]]:
         """The file's own declarations with their types (None: not laid out), in source
-        order; the types of interface methods and module functions come last."""
+        order; then the types of its interface methods and module functions (no
+        declaration of their own: None)."""
         signatures: list[CType] = []
         for d in defined_declarations(self.file):
             if isinstance(d, Struct | Union | Typedef):
@@ -193,7 +202,7 @@ class AbiModule:
                     except LayoutError:
                         continue  # not a data type (a method's own problem, not ours)
         for t in signatures:
-            yield self.file.declarations[0], t
+            yield None, t
 
     def _lay_out(self, decl: Struct | Union | Typedef) -> CType | None:
         """The record or alias of *decl*; None (and a note in the module) when it fails."""
@@ -210,15 +219,14 @@ class AbiModule:
     def _collect(self) -> None:
         own = list(self._roots())
         # names first: the file's own declarations claim their IDL names in source order
-        for decl, t in own:
-            if t is not None and decl.file == self.file.path and _decl_of_type(t) is decl:
-                self._claim(t)
-        for decl, t in own:
-            if t is not None and decl.file == self.file.path and _decl_of_type(t) is decl:
-                self._claim_tag(t)
-        for _decl, t in own:
-            if t is not None:
-                self._reach(t)
+        mine = [t for decl, t in own if t is not None and _decl_of_type(t) is decl]
+        for t in mine:
+            self._claim(t)
+        for t in mine:
+            self._claim_tag(t)
+        for _decl, reached in own:
+            if reached is not None:
+                self._reach(reached)
 
     def _claim(self, t: CType) -> None:
         """Give a type defined here its IDL name (the first claim of a name wins it)."""
@@ -366,7 +374,9 @@ class AbiModule:
         assert r.parent is not None
         for index, m in enumerate(r.parent.members):
             if isinstance(m, Member) and _records_in(m.type) is r:
-                return str(index) if m.name is None else m.name.lstrip("_") or str(index)
+                if m.name is None or not is_identifier(m.name):
+                    return str(index)
+                return m.name.lstrip("_") or str(index)
         return "0"
 
     def python_name(self, t: CType) -> str:
