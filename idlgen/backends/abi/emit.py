@@ -43,6 +43,7 @@ from idlgen.model import (
 from idlgen.output.format import format_python
 from idlgen.version import __version__
 
+from . import vtables
 from .cview import stand_ins
 from .layout import (
     Alias,
@@ -764,9 +765,23 @@ def _render_main(program: Program, package: str) -> dict[str, str]:
     return render_abi(program, package, {main: package})
 
 
+def _render_main_all(program: Program, package: str) -> dict[str, str]:
+    """``abi.py`` and ``vtables.py`` for the main file alone."""
+    return {**_render_main(program, package), **vtables.render_main_vtables(program, package)}
+
+
+def _render_all(program: Program, package: str, packages: Mapping[str, str]) -> dict[str, str]:
+    """``abi.py`` and ``vtables.py`` for the file whose package is *package*."""
+    return {
+        **render_abi(program, package, packages),
+        **vtables.render_file_vtables(program, package, packages),
+    }
+
+
 def register() -> None:
-    """Register the ``abi`` emit kind (see :mod:`idlgen.backends.common.emitters`)."""
-    register_emitter("abi", _render_main, every_file=render_abi)
+    """Register the ``abi`` emit kind (see :mod:`idlgen.backends.common.emitters`): the ctypes
+    layouts (``abi.py``) and the vtable descriptions (``vtables.py``, :mod:`.vtables`)."""
+    register_emitter("abi", _render_main_all, every_file=_render_all)
 
 
 __all__ = [
