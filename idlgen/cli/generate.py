@@ -53,7 +53,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--emit",
         metavar="KINDS",
-        help="comma-separated output kinds: stubs, events, tests (default: stubs,events)",
+        help="comma-separated output kinds: stubs, events, tests, abi (default: stubs,events)",
     )
     parser.add_argument(
         "--package", metavar="NAME", help="name of the generated package (one FILE only)"

@@ -67,6 +67,14 @@ RESERVED_NAMES = frozenset({"ctypes", "annotations", "__all__", "__doc__", "__na
 #: Attribute names of ctypes classes that a field must not shadow.
 RESERVED_FIELD_NAMES = frozenset(
     {
+        "_fields_",
+        "_pack_",
+        "_align_",
+        "_anonymous_",
+        "_layout_",
+        "_b_base_",
+        "_b_needsfree_",
+        "_objects",
         "from_address",
         "from_buffer",
         "from_buffer_copy",
@@ -156,6 +164,9 @@ class AbiModule:
         self.program = program
         self.names = NameSpace(RESERVED_NAMES)
         self.local_names: dict[int, str] = {}  # id(Record | Alias | EnumType) -> name
+        #: the Python name of the tag of a struct, union or enum whose typedef names it
+        #: (``tagX = X``), when that name is free
+        self.tag_names: dict[int, str] = {}
         self.external: dict[int, tuple[str, str]] = {}  # id(...) -> (module, name there)
         self.items: list[Record | Alias | EnumType] = []  # what is defined here, in order
         self.skipped: list[str] = []
@@ -173,9 +184,10 @@ class AbiModule:
             return None
         return self.packages[decl.file]
 
-    def _roots(self) -> Iterator[tuple[Declaration, CType | None]]:
+    def _roots(self) -> Iterator[tuple[Declaration | None, CType | None]]:
         """The file's own declarations with their types (None: not laid out), in source
-        order; the types of interface methods and module functions come last."""
+        order; then the types of its interface methods and module functions (no
+        declaration of their own: None)."""
         signatures: list[CType] = []
         for d in defined_declarations(self.file):
             if isinstance(d, Struct | Union | Typedef):
@@ -190,7 +202,7 @@ class AbiModule:
                     except LayoutError:
                         continue  # not a data type (a method's own problem, not ours)
         for t in signatures:
-            yield self.file.declarations[0], t
+            yield None, t
 
     def _lay_out(self, decl: Struct | Union | Typedef) -> CType | None:
         """The record or alias of *decl*; None (and a note in the module) when it fails."""
@@ -209,12 +221,14 @@ class AbiModule:
     def _collect(self) -> None:
         own = list(self._roots())
         # names first: the file's own declarations claim their IDL names in source order
-        for decl, t in own:
-            if t is not None and decl.file == self.file.path and _decl_of_type(t) is decl:
-                self._claim(t)
-        for _decl, t in own:
-            if t is not None:
-                self._reach(t)
+        mine = [t for decl, t in own if t is not None and _decl_of_type(t) is decl]
+        for t in mine:
+            self._claim(t)
+        for t in mine:
+            self._claim_tag(t)
+        for _decl, reached in own:
+            if reached is not None:
+                self._reach(reached)
 
     def _claim(self, t: CType) -> None:
         """Give a type defined here its IDL name (the first claim of a name wins it)."""
@@ -226,6 +240,19 @@ class AbiModule:
         if isinstance(t, Alias) and _alias_is_record_name(t):
             return
         self.local_names[id(t)] = self.names.add(name)
+
+    def _claim_tag(self, t: CType) -> None:
+        """Give the tag of a typedef'd struct, union or enum its name too, if it is free."""
+        if not isinstance(t, Record | EnumType) or id(t) in self.tag_names:
+            return
+        tag, typedef = t.decl.name, t.decl.typedef_name
+        if tag is None or typedef is None or tag == typedef or not is_identifier(tag):
+            return
+        claimed = self.names.add(tag)
+        if claimed == tag:
+            self.tag_names[id(t)] = tag
+        else:
+            self.names.taken.discard(claimed)
 
     def _reach(self, t: CType) -> None:
         """Define *t* here (or import it) and everything it needs."""
@@ -255,10 +282,12 @@ class AbiModule:
             self.items.append(t)
         elif isinstance(t, EnumType):
             self._claim(t)
+            self._claim_tag(t)
             self.items.append(t)
         else:
             if t.parent is None:
                 self._claim(t)
+                self._claim_tag(t)
             self.items.append(t)
             inner = list(t.nested())
             self._seen.update(id(r) for r in inner)
@@ -347,7 +376,9 @@ class AbiModule:
         assert r.parent is not None
         for index, m in enumerate(r.parent.members):
             if isinstance(m, Member) and _records_in(m.type) is r:
-                return str(index) if m.name is None else m.name.lstrip("_") or str(index)
+                if m.name is None or not is_identifier(m.name):
+                    return str(index)
+                return m.name.lstrip("_") or str(index)
         return "0"
 
     def python_name(self, t: CType) -> str:
@@ -572,7 +603,11 @@ class AbiModule:
             done.add(id(t))
             name = self.local_names[id(t)]
             statement = Statement(alias=(name, self.python_name(target), _alias_comment(t)))
-            (late if needs_class(target) else early).append(statement)
+            section = late if needs_class(target) else early
+            section.append(statement)
+            tag = self.tag_names.get(id(t))
+            if tag is not None:
+                section.append(Statement(alias=(tag, name, None)))
 
         def define_fields(r: Record) -> None:
             if id(r) in done or id(r) in busy:
@@ -584,6 +619,9 @@ class AbiModule:
             busy.discard(id(r))
             done.add(id(r))
             late.append(Statement(record=views[id(r)]))
+            tag = self.tag_names.get(id(r))
+            if tag is not None:
+                late.append(Statement(alias=(tag, views[id(r)].name, None)))
 
         for t in self.items:
             if isinstance(t, Record):
