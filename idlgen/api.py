@@ -73,8 +73,13 @@ def check(
     defines: Defines = (),
     undefines: Iterable[str] = (),
     builtin_include: bool = True,
+    source_encoding: str | None = None,
 ) -> tuple[Program, list[Diagnostic]]:
-    """Load *paths* and return the program with every diagnostic (never raises on bad input)."""
+    """Load *paths* and return the program with every diagnostic (never raises on bad input).
+
+    *source_encoding* is the code page of files that are neither UTF-8 nor marked by a BOM
+    (``--source-encoding``; default cp1252).
+    """
     sink = DiagnosticSink()
     program = load(
         paths,
@@ -82,6 +87,7 @@ def check(
         macro_ops=macro_ops(defines, undefines),
         sink=sink,
         builtin_include=builtin_include,
+        source_encoding=source_encoding,
     )
     return program, list(sink.diagnostics)
 
@@ -93,6 +99,7 @@ def parse(
     defines: Defines = (),
     undefines: Iterable[str] = (),
     builtin_include: bool = True,
+    source_encoding: str | None = None,
 ) -> Program:
     """Load and resolve IDL files; raise :class:`CompileError` if any error was reported.
 
@@ -108,6 +115,7 @@ def parse(
         defines=defines,
         undefines=undefines,
         builtin_include=builtin_include,
+        source_encoding=source_encoding,
     )
     if any(d.is_error for d in diagnostics):
         raise CompileError(diagnostics)
@@ -212,6 +220,7 @@ def render_details(
     progress: Progress | None = None,
     macro_ops: Sequence[MacroOp] = (),
     with_imports: bool = False,
+    source_encoding: str | None = None,
 ) -> RenderResult:
     """Like :func:`render`, also returning the warnings and the number of files read.
 
@@ -246,6 +255,7 @@ def render_details(
             macro_ops=ops,
             sink=sink,
             builtin_include=builtin_include,
+            source_encoding=source_encoding,
         )
         seen_files.update(f.path for f in (*program.files, *program.imports))
         diagnostics.extend(sink.diagnostics)
@@ -292,6 +302,7 @@ def render(
     package: str | None = None,
     emit: Collection[str] = DEFAULT_EMIT,
     with_imports: bool = False,
+    source_encoding: str | None = None,
 ) -> dict[str, str]:
     """Generate Python from IDL *sources* in memory: ``{relative posix path: text}``.
 
@@ -307,6 +318,7 @@ def render(
         package=package,
         emit=emit,
         with_imports=with_imports,
+        source_encoding=source_encoding,
     ).files
 
 
@@ -325,6 +337,7 @@ def generate(
     progress: Progress | None = None,
     macro_ops: Sequence[MacroOp] = (),
     with_imports: bool = False,
+    source_encoding: str | None = None,
 ) -> GenerateResult:
     """Generate Python packages from IDL *sources* into the directory *output*.
 
@@ -341,7 +354,8 @@ def generate(
     what the command line's ``-D``/``-U`` produce).  *with_imports*
     (``--with-imports``) also generates a package for every imported file, so
     types and coclass members from imports are real classes, not the runtime's
-    ``IUnknown``/``IDispatch`` stand-ins.
+    ``IUnknown``/``IDispatch`` stand-ins.  *source_encoding* (``--source-encoding``) is the
+    code page of sources that are neither UTF-8 nor marked by a BOM (default cp1252).
 
     Nothing is written when any input has errors (:class:`CompileError`) or an
     output problem is found (:class:`idlgen.output.OutputError`, a
@@ -359,6 +373,7 @@ def generate(
         progress=progress,
         macro_ops=macro_ops,
         with_imports=with_imports,
+        source_encoding=source_encoding,
     )
     report = write_output(
         rendered.files, Path(output), check=check, force=force, sources=rendered.sources

@@ -104,6 +104,7 @@ def hook_settings(root: str | os.PathLike[str], hook_config: dict[str, Any]) -> 
         "define",
         "undefine",
         "builtin_include",
+        "source_encoding",
         "with_imports",
         "package",
         "emit",
@@ -144,6 +145,7 @@ def generate_into(settings: HookSettings, directory: str) -> dict[str, str]:
             package=cfg.package,
             emit=cfg.emit or DEFAULT_EMIT,
             with_imports=bool(cfg.with_imports),
+            source_encoding=cfg.source_encoding,
         )
     except CompileError as exc:
         raise IdlgenBuildError(

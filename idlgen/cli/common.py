@@ -11,6 +11,8 @@ from typing import Any, TextIO
 
 from idlgen.diagnostics import Diagnostic, DiagnosticSink, SourceCache, format_diagnostic
 from idlgen.frontend import Loader, MacroOp, Program
+from idlgen.frontend.preprocess import is_macro_head
+from idlgen.frontend.sourcefiles import check_encoding, source_reader
 
 #: At most this many diagnostics are printed (like clang's error limit): past that, a
 #: flood of follow-on messages helps nobody; the count at the end stays exact.
@@ -40,8 +42,8 @@ class _MacroAction(argparse.Action):
             ops.append(("undef", text))
         else:
             name, sep, value = text.partition("=")
-            if not name.isidentifier():
-                parser.error(f"-D: '{name}' is not a macro name")
+            if not is_macro_head(name):
+                parser.error(f"-D: '{name}' is not a macro name (NAME or NAME(PARAMS))")
             ops.append(("define", name, value if sep else "1"))
         namespace.macro_ops = ops
 
@@ -79,7 +81,23 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         action="store_false",
         help="do not search idlgen's built-in system IDL directory",
     )
+    parser.add_argument(
+        "--source-encoding",
+        dest="source_encoding",
+        type=_encoding,
+        metavar="ENCODING",
+        help="code page of IDL files that are neither UTF-8 nor marked by a BOM "
+        "(default cp1252; utf-8 makes invalid UTF-8 an error)",
+    )
     parser.set_defaults(macro_ops=[])
+
+
+def _encoding(text: str) -> str:
+    """``--source-encoding``: a text encoding Python knows (argparse reports a bad one)."""
+    try:
+        return check_encoding(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def load_program(args: argparse.Namespace, paths: Sequence[str]) -> tuple[Program, bool]:
@@ -93,18 +111,25 @@ def load_program(args: argparse.Namespace, paths: Sequence[str]) -> tuple[Progra
         macro_ops=args.macro_ops,
         sink=sink,
         builtin_include=args.builtin_include,
+        source_encoding=args.source_encoding,
     )
     loader.load_all(paths)
-    print_diagnostics(sink.diagnostics)
+    print_diagnostics(sink.diagnostics, source_encoding=args.source_encoding)
     return loader.program, sink.has_errors
 
 
-def print_diagnostics(diagnostics: Sequence[Diagnostic], stream: TextIO | None = None) -> None:
-    """Print *diagnostics* compiler-style (source line and caret), then a count."""
+def print_diagnostics(
+    diagnostics: Sequence[Diagnostic],
+    stream: TextIO | None = None,
+    *,
+    source_encoding: str | None = None,
+) -> None:
+    """Print *diagnostics* compiler-style (source line and caret), then a count; source
+    lines are decoded as the front end decoded them (*source_encoding*: its code page)."""
     out = stream if stream is not None else sys.stderr
     if not diagnostics:
         return
-    sources = SourceCache()
+    sources = SourceCache(source_reader(source_encoding))
     for d in diagnostics[:MAX_PRINTED_DIAGNOSTICS]:
         out.write(format_diagnostic(d, sources) + "\n")
     hidden = len(diagnostics) - MAX_PRINTED_DIAGNOSTICS

@@ -125,9 +125,13 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def _print(diagnostics: Sequence[Diagnostic], quiet: bool) -> None:
+def _print(
+    diagnostics: Sequence[Diagnostic], quiet: bool, source_encoding: str | None = None
+) -> None:
     """Print *diagnostics* like ``idlgen check`` does; with *quiet*, errors only."""
-    print_diagnostics([d for d in diagnostics if d.is_error or not quiet])
+    print_diagnostics(
+        [d for d in diagnostics if d.is_error or not quiet], source_encoding=source_encoding
+    )
 
 
 def _load_config(args: argparse.Namespace) -> Config | None:
@@ -192,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
     with_imports = args.with_imports
     if with_imports is None:
         with_imports = bool(config and config.with_imports)
+    source_encoding = args.source_encoding or (config.source_encoding if config else None)
 
     from idlgen import api
 
@@ -216,13 +221,14 @@ def run(args: argparse.Namespace) -> int:
             progress=progress,
             macro_ops=macro_ops,
             with_imports=with_imports,
+            source_encoding=source_encoding,
         )
     except CompileError as exc:
         if progress is not None:
             progress.clear()
-        _print(exc.diagnostics, quiet)
+        _print(exc.diagnostics, quiet, source_encoding)
         return EXIT_ERRORS
-    _print(result.render.diagnostics, quiet)
+    _print(result.render.diagnostics, quiet, source_encoding)
 
     report = result.report
     seconds = time.perf_counter() - started

@@ -20,6 +20,7 @@ from lark import Lark, Token
 from lark.parsers.lalr_analysis import Shift
 
 from idlgen.diagnostics import DiagnosticSink, Span
+from idlgen.frontend.sourcefiles import DEFAULT_CODE_PAGE
 from idlgen.frontend.transform import Locate, ModelBuilder, TransformError
 from idlgen.model import Declaration, IdlFile, Pragma
 
@@ -196,6 +197,12 @@ class _Parser:
                 tok.column = col
                 tok.end_column = col + len(lexeme)
                 tok.end_pos = end
+                if (ttype == "STRING" or ttype == "WSTRING") and "\n" in lexeme:
+                    # a string across a line break (the preprocessor escaped the newline)
+                    line += lexeme.count("\n")
+                    line_start = pos + lexeme.rindex("\n") + 1
+                    tok.end_line = line
+                    tok.end_column = end - line_start + 1
                 pos = end
             # ---- feed the token (panic-mode recovery: after an error, skip to `;`/`}`)
             if recovering:
@@ -343,18 +350,26 @@ def _parser() -> _Parser:
 
 
 def parse_text(
-    text: str, path: str, sink: DiagnosticSink, *, locate: Locate | None = None
+    text: str,
+    path: str,
+    sink: DiagnosticSink,
+    *,
+    locate: Locate | None = None,
+    code_page: str | None = None,
 ) -> IdlFile:
     """Parse preprocessed *text* of the file *path*; errors go to *sink*.
 
     *locate* maps a (line, column) of *text* to ``(file, line, column)`` in the
-    original sources.  Every syntax error the parser can recover from (at the
-    next ``;`` or ``}``) is reported; a file with syntax errors has no declarations.
+    original sources; *code_page* is the Windows code page of the bytes that ``\\x``
+    escapes in narrow string literals stand for (default cp1252).  Every syntax error
+    the parser can recover from (at the next ``;`` or ``}``) is reported; a file with
+    syntax errors has no declarations.
     """
     p = _parser()
     with p.lock:
         p.builder.path = path
         p.builder.locate = locate
+        p.builder.code_page = code_page or DEFAULT_CODE_PAGE
         try:
             decls, errors = p.run(text)
         except TransformError as exc:

@@ -2,7 +2,9 @@
 
 :class:`Resolver` walks one *run* — a main file and, at each ``import``, the
 imported file — in source order, the way widl does: a name is visible from
-the point where it is declared, imported declarations first.  It
+the point where it is declared, imported declarations first.  Like MIDL, which
+resolves after reading the whole compilation, a name may also be used before its
+declaration, anywhere in the run's files (see "Forward references" below).  It
 
 - keeps a symbol table (plain types, ``struct``/``union``/``enum`` tags,
   constants and enumerators); a forward declaration and the definition are
@@ -37,17 +39,48 @@ imports, as an imported copy) is walked once.
 Imported files are shared between runs (see :mod:`idlgen.frontend`): their
 references are bound the first time they are resolved; later runs only
 re-declare their symbols.
+
+Forward references.  A lookup that finds nothing declared so far consults the
+index of everything the run's files declare (:mod:`idlgen.frontend.declared`,
+built on the first such miss) and declares the name out of order — "declare,
+then define, same object", as widl does for ``interface X;``:
+
+- an interface, dispinterface, coclass, module, struct or union found ahead is
+  only *declared* (its name registered); its body is resolved when the walk
+  reaches it, so a reference binds to the same object either way;
+- a typedef, an enum, a constant (the statement that defines the name) is
+  resolved there and then, so typedef chains, ``sizeof`` and values are complete
+  where they are used (nesting is capped at :data:`MAX_FORWARD_NESTING`; past it a
+  typedef is only declared);
+- a file not walked yet (``import`` further down, or inside an interface body after
+  the base list that needs it) is walked there and then, as a whole.
+
+Hard dependencies are computed on demand and checked for cycles: the vtable size
+of a base interface (:meth:`Resolver._vtable_size`: an interface that derives from
+itself through others), the value of a constant or enumerator (constants defined by
+each other), and, after the run, structs and unions that contain themselves by value
+and typedefs that alias themselves.  A cycle is one error naming every member, with a
+note at each.  Names found in order bind exactly as before, so a file that resolves in
+definition order gives the same model, and a reordered copy of it the same model too.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from idlgen.diagnostics import NO_SPAN, DiagnosticSink, Span
+from idlgen.frontend.declared import (
+    TYPE_NAMING,
+    Entry,
+    FileIndex,
+    compilation_files,
+    index_file,
+)
 from idlgen.frontend.evaluate import NotConstant, Value, evaluate_strict, real_type
 from idlgen.frontend.symbols import BUILTIN_TYPE_NAMES, Symbol, SymbolTable, describe, is_defined
 from idlgen.model import (
@@ -103,18 +136,24 @@ NIL_UUID = "00000000-0000-0000-0000-000000000000"
 #: Attributes whose single argument is a constant expression worth evaluating.
 _EVALUATED_ATTRIBUTES = frozenset({"id", "helpcontext", "helpstringcontext", "lcid", "dispid"})
 
-#: Declaration kinds that live in the plain-type namespace.
-_TYPE_KINDS = (
-    Typedef,
-    Interface,
-    DispInterface,
-    CoClass,
-    Module,
-    RuntimeClass,
-    Delegate,
-    ApiContract,
-)
 
+#: How many declarations a forward reference may resolve inside one another (a chain of
+#: typedefs or constants each used before its definition); deeper, a typedef is only
+#: declared and a value is reported.  Keeps Python's stack well inside its limit.
+MAX_FORWARD_NESTING = 48
+
+#: What a statement is resolved in: symbol table, checking, in a library, file path, file,
+#: WinRT namespace, type parameters in scope, enumerators of the WinRT enum being evaluated.
+_Context = tuple[
+    SymbolTable,
+    bool,
+    bool,
+    str,
+    IdlFile,
+    "str | None",
+    frozenset[str],
+    dict[str, EnumMember],
+]
 
 #: Loads the declarations an ``importlib("name")`` stands for (None when unknown).
 ImportLibLoader = Callable[[ImportLib], "IdlFile | None"]
@@ -127,6 +166,8 @@ class _FileState:
     resolved: bool = False
     #: the registrations re-declaring the file amounts to, in order (built on first use)
     declare_ops: list[tuple[str, Any]] | None = None
+    #: what the file declares, for forward references (built on first use)
+    index: FileIndex | None = None
 
 
 class Resolver:
@@ -137,25 +178,55 @@ class Resolver:
         self.load_importlib = load_importlib
         self._files: dict[int, _FileState] = {}
         self._vtable_sizes: dict[int, int | None] = {}
-        # per-run state
-        self.table = SymbolTable()
-        self.fallback = SymbolTable()
-        self._visited: set[int] = set()
-        self._visited_paths: set[str] = set()
         self._realpaths: dict[str, str] = {}
-        self._seen_bodies: set[int] = set()
-        self._forward_refs: list[tuple[NamedType | TaggedType, Symbol]] = []
-        self._pending_tags: list[tuple[TaggedType, list[str]]] = []
+        #: per file path: the other files whose declarations it used ahead of an import
+        #: (forward references across the files of a compilation)
+        self.borrowed: dict[str, set[str]] = {}
+        # the context of the statement being resolved
         self._checking = False
         self._in_library = False
         self._current_file = ""
-        self._suggestions: dict[str, str | None] = {}
+        #: the file whose statements are being resolved
+        self._unit = IdlFile("")
         #: type parameters in scope (inside a parameterised interface or delegate)
         self._type_params: frozenset[str] = frozenset()
         #: the WinRT namespace being resolved (dotted), None at file scope
         self._namespace: str | None = None
         #: enumerators of the WinRT enum being evaluated (scoped to it)
         self._local_values: dict[str, EnumMember] = {}
+        self._start_run(IdlFile(""))
+
+    def _start_run(self, main: IdlFile) -> None:
+        """Forget the per-run state (symbols, statements resolved, forward lookups)."""
+        self.table = SymbolTable()
+        self.fallback = SymbolTable()
+        self._main = main
+        self._main_table = self.table
+        self._visited: set[int] = set()
+        self._visited_paths: set[str] = set()
+        self._seen_bodies: set[int] = set()
+        self._forward_refs: list[tuple[NamedType | TaggedType, Symbol]] = []
+        self._pending_tags: list[tuple[TaggedType, list[str]]] = []
+        self._suggestions: dict[str, str | None] = {}
+        #: statements resolved (or being resolved) in this run
+        self._done: set[int] = set()
+        #: statements being resolved, innermost last
+        self._active: list[Declaration] = []
+        self._active_ids: set[int] = set()
+        #: files whose statements are being walked
+        self._walking: set[int] = set()
+        self._run_files: list[IdlFile] | None = None
+        self._no_forward: set[tuple[str, Any, bool]] = set()
+        self._forward_depth = 0
+        #: interfaces whose vtable size is being computed, innermost last
+        self._vtable_active: list[Interface] = []
+        self._bases_bound: set[int] = set()
+        self._reported_cycles: set[frozenset[int]] = set()
+        #: structs and unions resolved in this run (checked for containing themselves)
+        self._aggregates: list[Struct | Union] = []
+        self._typedefs: list[Typedef] = []
+        #: statements whose value failed through a reported cycle (no more errors for them)
+        self._poisoned: set[int] = set()
 
     # ------------------------------------------------------------------ runs
 
@@ -164,15 +235,9 @@ class Resolver:
 
         Returns the run's symbol table: every name visible at the end of *main*.
         """
-        self.table = SymbolTable()
-        self.fallback = SymbolTable()
-        self._visited = set()
-        self._visited_paths = set()
-        self._seen_bodies = set()
-        self._forward_refs = []
-        self._pending_tags = []
-        self._suggestions = {}
+        self._start_run(main)
         self._walk_file(main, check=True)
+        self._check_cycles()
         for ref, sym in self._forward_refs:
             target = sym.decl
             if isinstance(target, Declaration):
@@ -199,8 +264,9 @@ class Resolver:
             return
         self._visited_paths.add(real)
         state = self._files.setdefault(key, _FileState())
-        saved = (self._checking, self._in_library, self._current_file)
+        saved = (self._checking, self._in_library, self._current_file, self._unit)
         self._checking, self._in_library, self._current_file = check, False, f.path
+        self._unit = f
         try:
             if state.resolved and not check:
                 if state.declare_ops is None:
@@ -209,10 +275,14 @@ class Resolver:
                         self._declare_ops(d, state.declare_ops)
                 self._replay(state.declare_ops)
             else:
-                self._statements(f.declarations)
+                self._walking.add(key)
+                try:
+                    self._statements(f.declarations)
+                finally:
+                    self._walking.discard(key)
                 state.resolved = True
         finally:
-            self._checking, self._in_library, self._current_file = saved
+            self._checking, self._in_library, self._current_file, self._unit = saved
 
     def _realpath(self, path: str) -> str:
         real = self._realpaths.get(path)
@@ -267,7 +337,7 @@ class Resolver:
             self._inline_ops(d.type, out)
         elif isinstance(d, Const):
             out.append(("value", d))
-        elif isinstance(d, _TYPE_KINDS):
+        elif isinstance(d, TYPE_NAMING):
             out.append(("type", d))
         elif isinstance(d, Function | Variable):
             self._inline_ops(d.type if isinstance(d, Variable) else d.return_type, out)
@@ -299,9 +369,12 @@ class Resolver:
             self.table.types[name] = Symbol(name, d, d)
             return self.table.types[name]
         if isinstance(prev, Interface) and not prev.is_defined and isinstance(d, DispInterface):
-            # `interface X;` forward-declares what turns out to be a dispinterface (widl accepts)
-            self.table.types[name] = Symbol(name, d, d if is_defined(d) else None)
-            return self.table.types[name]
+            # `interface X;` forward-declares what turns out to be a dispinterface (widl
+            # accepts): the same symbol, so that uses so far are bound to the definition
+            sym.definition = d if is_defined(d) else None
+            return sym
+        if isinstance(d, Interface) and not d.is_defined and isinstance(prev, DispInterface):
+            return sym  # the same, written after the dispinterface
         if type(prev) is not type(d) and not isinstance(prev, Typedef):
             if not quiet:
                 self._clash(
@@ -330,6 +403,10 @@ class Resolver:
             # (WinRT enumerators are scoped to their enum: `Enum.Member`)
             for m in d.members:
                 self._register_value(m.name, m, quiet=quiet)
+        self._register_tag(d, quiet=quiet)
+
+    def _register_tag(self, d: Struct | Union | Enum, *, quiet: bool = False) -> None:
+        """Register the tag of *d* (not the enumerators of an enum)."""
         if not d.name:
             return
         keyword = describe(d)
@@ -372,19 +449,36 @@ class Resolver:
     # ------------------------------------------------------------------ statements
 
     def _statements(self, decls: list[Declaration]) -> None:
-        """Resolve *decls* in order; an interface with ``async_uuid`` gets its
-        ``Async`` twin inserted right after it (as widl generates it)."""
+        """Resolve *decls* in order (those already resolved ahead are skipped)."""
         i = 0
         while i < len(decls):
-            d = decls[i]
-            self._statement(d)
-            if isinstance(d, Interface) and d.is_defined and d.get_attr("async_uuid"):
-                following = decls[i + 1] if i + 1 < len(decls) else None
-                if not (isinstance(following, Interface) and following.name == "Async" + d.name):
-                    twin = self._async_interface(d)
-                    if twin is not None:
-                        decls.insert(i + 1, twin)
+            self._resolve_statement(decls[i], decls)
             i += 1
+
+    def _resolve_statement(
+        self, d: Declaration, parent: list[Declaration] | list[Method | Declaration]
+    ) -> None:
+        """Resolve the statement *d* of the list *parent* once per run; an interface with
+        ``async_uuid`` gets its ``Async`` twin inserted right after it (as widl does)."""
+        key = id(d)
+        if key in self._done:
+            return
+        self._done.add(key)
+        self._active.append(d)
+        self._active_ids.add(key)
+        try:
+            self._statement(d)
+        finally:
+            self._active.pop()
+            self._active_ids.discard(key)
+        if isinstance(d, Interface) and d.is_defined and d.get_attr("async_uuid"):
+            i = next((k for k, item in enumerate(parent) if item is d), len(parent) - 1)
+            following = parent[i + 1] if i + 1 < len(parent) else None
+            if not (isinstance(following, Interface) and following.name == "Async" + d.name):
+                twin = self._async_interface(d)
+                if twin is not None:
+                    parent.insert(i + 1, twin)
+                    self._resolve_statement(twin, parent)
 
     def _async_interface(self, d: Interface) -> Interface | None:
         """widl's ``Async<Name>``: ``Begin_X``/``Finish_X`` for each method X."""
@@ -396,6 +490,8 @@ class Resolver:
         base = d.base_interface
         if base is not None and base.name != "IUnknown":
             base_name = "Async" + base.name
+            if self.table.lookup_type(base_name) is None and base.get_attr("async_uuid"):
+                self._resolve_ahead(base)  # defined further on: its twin comes with it
             if self.table.lookup_type(base_name) is None:
                 self.sink.error(
                     d.span,
@@ -472,6 +568,7 @@ class Resolver:
             self._attributes(d.attributes)
             self._type(d.type)
             self._register_type(d)
+            self._typedefs.append(d)
         elif isinstance(d, Const):
             self._type(d.type)
             value = self.evaluate(d.expr, what="constant")
@@ -534,52 +631,94 @@ class Resolver:
             self._type_params = saved_params
 
     def _interface_body(self, d: Interface) -> None:
-        sym = self._register_type(d)
+        self._register_type(d)
         self._attributes(d.attributes)
         if not d.is_defined:
             return
-        if d.base is not None:
-            found = self._lookup_type_symbol(d.base.name)
-            if found is None:
-                self._unknown(d.base, "base interface")
-            else:
-                target = found.decl
-                if isinstance(target, Declaration) and not isinstance(target, Interface):
-                    self.sink.error(
-                        d.base.span,
-                        f"base of interface '{d.name}' is not an interface: "
-                        f"'{d.base.name}' is a {describe(target)}",
-                    )
-                elif target is d:
-                    self.sink.error(d.base.span, f"interface '{d.name}' inherits from itself")
-                else:
-                    self._bind(d.base, found)
-                    self._check_type_args(d.base)
+        self._bind_base(d)
         for item in d.body:
             if isinstance(item, Method):
                 self._method(item)
             else:
-                self._statements([item])
+                self._resolve_statement(item, d.body)
         self._number_vtable(d)
         self._note_uuid(d)
         if self._checking:
             self._check_interface(d)
-        del sym
+
+    def _bind_base(self, d: Interface) -> None:
+        """Find and bind the base interface of *d* (once per run)."""
+        if d.base is None or id(d) in self._bases_bound:
+            return
+        self._bases_bound.add(id(d))
+        base = d.base
+        found = self._lookup_type_symbol(base.name)
+        if found is not None and isinstance(found.decl, Interface) and not found.decl.is_defined:
+            # `interface B;` so far: a definition further on is the base
+            self._declare_ahead_definition(base.name)
+            found = self._lookup_type_symbol(base.name)
+        if found is None:
+            self._unknown(base, "base interface")
+            return
+        target = found.decl
+        if isinstance(target, Declaration) and not isinstance(target, Interface):
+            self.sink.error(
+                base.span,
+                f"base of interface '{d.name}' is not an interface: "
+                f"'{base.name}' is a {describe(target)}",
+            )
+        elif target is d:
+            self.sink.error(base.span, f"interface '{d.name}' inherits from itself")
+        else:
+            self._bind(base, found)
+            self._check_type_args(base)
 
     def _number_vtable(self, d: Interface) -> None:
         """Give each method its slot in the full vtable (IUnknown::QueryInterface is 0)."""
-        start: int | None = 0
-        if d.base is not None:
-            base = d.base.target
-            start = self._vtable_sizes.get(id(base)) if isinstance(base, Interface) else None
-        slot = start
+        size = self._vtable_size(d)
+        slot = None if size is None else size - _own_slots(d)
         for m in d.methods:
             if m.has_attr("call_as") or slot is None:
                 m.vtable_index = None  # the wire form of a [local] method: no slot of its own
                 continue
             m.vtable_index = slot
             slot += 1
-        self._vtable_sizes[id(d)] = slot
+
+    def _vtable_size(self, d: Interface) -> int | None:
+        """The number of slots in the vtable of *d*, its bases' first (None when a base is
+        unknown or the bases form a cycle, which is reported here)."""
+        key = id(d)
+        if key in self._vtable_sizes:
+            return self._vtable_sizes[key]
+        if any(x is d for x in self._vtable_active):
+            self._report_inheritance_cycle(d)
+            return None
+        self._vtable_active.append(d)
+        try:
+            start: int | None = 0
+            if d.base is not None:
+                self._bind_base(d)
+                base = d.base.target
+                ok = isinstance(base, Interface) and base.is_defined and base is not d
+                start = self._vtable_size(base) if isinstance(base, Interface) and ok else None
+        finally:
+            self._vtable_active.pop()
+        size = None if start is None else start + _own_slots(d)
+        self._vtable_sizes.setdefault(key, size)
+        return self._vtable_sizes[key]
+
+    def _report_inheritance_cycle(self, d: Interface) -> None:
+        """*d* derives from itself through the interfaces above it on the stack."""
+        i = next(k for k, x in enumerate(self._vtable_active) if x is d)
+        members = self._vtable_active[i:]
+        self._vtable_sizes.update((id(m), None) for m in members)
+        chain = " -> ".join([*(m.name for m in members), d.name])
+        self._report_cycle(
+            members,
+            lambda m: m.base.span if m.base is not None else m.span,
+            f"interface '{d.name}' inherits from itself: {chain}",
+            lambda m: f"'{m.name}' derives from '{m.base.name if m.base else '?'}' here",
+        )
 
     def _dispinterface(self, d: DispInterface) -> None:
         self._register_type(d)
@@ -659,6 +798,7 @@ class Resolver:
             return
         # register first: a struct may point to itself
         self._register_tagged(d)
+        self._aggregates.append(d)
         if isinstance(d, Union) and d.switch_type is not None:
             self._type(d.switch_type)
         for f in d.fields:
@@ -779,19 +919,280 @@ class Resolver:
             )
 
     def _lookup_type_symbol(self, name: str) -> Symbol | None:
-        for candidate in self._scoped_names(name) if self._namespace else (name,):
-            sym = self.table.types.get(candidate) or self.fallback.types.get(candidate)
+        candidates = self._scoped_names(name) if self._namespace else (name,)
+        for candidate in candidates:
+            sym = self.table.types.get(candidate)
+            if sym is not None:
+                decl = sym.decl
+                if (
+                    isinstance(decl, Typedef)
+                    and decl.file != self._unit.path
+                    and self._declare_own_typedef(candidate)
+                ):
+                    return self._main_table.types.get(candidate) or sym
+                return sym
+        for candidate in candidates:
+            if self._forward("types", candidate):
+                sym = self._main_table.types.get(candidate)
+                if sym is not None:
+                    return sym
+        # the type library of `importlib` last: only where nothing else declares the name
+        for candidate in candidates:
+            sym = self.fallback.types.get(candidate)
             if sym is not None:
                 return sym
         return None
 
     def _lookup_tag_symbol(self, keyword: str, tag: str) -> Symbol | None:
-        for candidate in self._scoped_names(tag) if self._namespace else (tag,):
+        candidates = self._scoped_names(tag) if self._namespace else (tag,)
+        for candidate in candidates:
+            sym = self.table.tags.get((keyword, candidate))
+            if sym is not None:
+                return sym
+        for candidate in candidates:
             key = (keyword, candidate)
-            sym = self.table.tags.get(key) or self.fallback.tags.get(key)
+            if self._forward("tags", key):
+                sym = self._main_table.tags.get(key)
+                if sym is not None:
+                    return sym
+        for candidate in candidates:
+            sym = self.fallback.tags.get((keyword, candidate))
             if sym is not None:
                 return sym
         return None
+
+    def _declare_own_typedef(self, name: str) -> bool:
+        """A file's own typedef of *name* shadows an imported one in the whole file, also
+        where it is used before it (as in definition order): declare it now if it is
+        further on; True when it was."""
+        for entry in self._index(self._unit).types.get(name, ()):
+            statement = id(entry.statement)
+            if isinstance(entry.decl, Typedef) and statement not in self._done:
+                return self._declare_entry(entry, "types")
+        return False
+
+    def _declare_ahead_definition(self, name: str) -> None:
+        """Declare the first definition of the type *name* further on, if there is one."""
+        for candidate in self._scoped_names(name) if self._namespace else (name,):
+            if self._forward("types", candidate, definition=True):
+                return
+
+    # ------------------------------------------------------------------ forward references
+
+    def _index(self, f: IdlFile) -> FileIndex:
+        """What *f* declares (built once per file)."""
+        state = self._files.setdefault(id(f), _FileState())
+        if state.index is None:
+            state.index = index_file(f)
+        return state.index
+
+    def _forward(self, space: str, key: str | tuple[str, str], *, definition: bool = False) -> bool:
+        """Declare *key* of the namespace *space* (``types``, ``tags`` or ``values``) from
+        its first declaration further on in the run's files; True when one was declared."""
+        memo = (space, key, definition)
+        if memo in self._no_forward:
+            return False
+        if self._run_files is None:
+            self._run_files = compilation_files(self._main, self._index)
+        for f in self._run_files:
+            entries: list[Entry] = getattr(self._index(f), space).get(key, ())
+            for entry in entries:
+                statement = id(entry.statement)
+                if statement in self._done and statement not in self._active_ids:
+                    continue
+                if definition and not getattr(entry.decl, "is_defined", True):
+                    continue
+                if self._declare_entry(entry, space):
+                    return True
+        self._no_forward.add(memo)
+        return False
+
+    def _declare_entry(self, entry: Entry, space: str) -> bool:
+        """Declare what *entry* declares, out of order (see the module docstring)."""
+        f = entry.file
+        if id(f) not in self._visited:
+            self._note_borrowed(f)
+            self._in_context(entry, lambda: self._walk_file(f, check=False))
+            return True
+        if id(f) not in self._walking:
+            return False  # walked (or replayed) already: its names are all declared
+        decl, statement = entry.decl, entry.statement
+        if id(statement) in self._active_ids:
+            # used inside its own definition, or through a cycle back to it
+            if space == "values":
+                self._report_value_cycle(entry)
+                return False
+            return self._declare_only(decl)
+        self._note_borrowed(f)
+        if isinstance(decl, Typedef | Enum | Const | EnumMember):
+            if self._forward_depth >= MAX_FORWARD_NESTING:
+                if isinstance(decl, Typedef):
+                    return self._declare_only(decl)
+                self.sink.error(
+                    decl.span,
+                    f"'{decl.name}' is used before its definition through more than "
+                    f"{MAX_FORWARD_NESTING} nested forward references",
+                )
+                self._no_forward.add((space, decl.name or "", False))
+                return False
+            self._in_context(entry, lambda: self._resolve_statement(statement, entry.parent))
+            return True
+        return self._declare_only(decl)
+
+    def _resolve_ahead(self, decl: Interface) -> None:
+        """Resolve the interface *decl*, written further on in a file being walked, now."""
+        name = decl.qualified_name or decl.name
+        for f in self._run_files or compilation_files(self._main, self._index):
+            for entry in self._index(f).types.get(name, ()):
+                if entry.decl is decl and id(f) in self._walking:
+                    resolve = functools.partial(
+                        self._resolve_statement, entry.statement, entry.parent
+                    )
+                    self._in_context(entry, resolve)
+                    return
+
+    def _declare_only(self, decl: Declaration | EnumMember) -> bool:
+        """Register the name of *decl*; its body is resolved where the walk meets it."""
+        if isinstance(decl, Struct | Union | Enum):
+            self._register_tag(decl)
+            return True
+        if isinstance(decl, TYPE_NAMING):
+            self._register_type(decl)
+            return True
+        return False
+
+    def _in_context(self, entry: Entry, action: Callable[[], None]) -> None:
+        """Run *action* in the context of *entry*'s statement (its file, library, namespace)."""
+        saved = self._context()
+        self._set_context(
+            (
+                self._main_table,
+                entry.file is self._main,
+                entry.in_library,
+                entry.file.path,
+                entry.file,
+                entry.namespace,
+                frozenset(),
+                {},
+            )
+        )
+        self._forward_depth += 1
+        try:
+            action()
+        finally:
+            self._forward_depth -= 1
+            self._set_context(saved)
+
+    def _context(self) -> _Context:
+        return (
+            self.table,
+            self._checking,
+            self._in_library,
+            self._current_file,
+            self._unit,
+            self._namespace,
+            self._type_params,
+            self._local_values,
+        )
+
+    def _set_context(self, context: _Context) -> None:
+        (
+            self.table,
+            self._checking,
+            self._in_library,
+            self._current_file,
+            self._unit,
+            self._namespace,
+            self._type_params,
+            self._local_values,
+        ) = context
+
+    def _note_borrowed(self, source: IdlFile) -> None:
+        """Remember that the file being resolved took a name from *source* ahead of time,
+        when *source* is not among the files it imports itself."""
+        user = self._current_file
+        if not user or source.path == user:
+            return
+        unit = next((f for f in self._run_files or () if f.path == user), None)
+        if unit is None:
+            return
+        if all(g is not source for g in compilation_files(unit, self._index)):
+            self.borrowed.setdefault(user, set()).add(source.path)
+
+    # ------------------------------------------------------------------ cycles
+
+    def _report_cycle(
+        self,
+        members: list[_M],
+        span_of: Callable[[_M], Span],
+        message: str,
+        note: Callable[[_M], str],
+    ) -> None:
+        """One error at the first member of a cycle, a note at each of the others."""
+        key = frozenset(id(m) for m in members)
+        if key in self._reported_cycles:
+            return
+        self._reported_cycles.add(key)
+        notes = [self.sink.note(span_of(m), note(m)) for m in members[1:]]
+        self.sink.error(span_of(members[0]), message, *notes)
+
+    def _report_value_cycle(self, entry: Entry) -> None:
+        """A constant or enumerator whose value depends on itself."""
+        decl = entry.decl
+        i = next(k for k, x in enumerate(self._active) if x is entry.statement)
+        members = self._active[i:]
+        if len(members) == 1 and decl is not entry.statement:
+            return  # used before its definition in the same declaration: reported at the use
+        self._poisoned.update(id(m) for m in members)
+        names = [m.name or describe(m) for m in members]
+        chain = " -> ".join([*names, names[0]])
+        what = "constant" if isinstance(decl, Const) else "enumerator"
+        if len(members) == 1:
+            message = f"{what} '{decl.name}' is defined in terms of itself"
+        else:
+            message = f"{what} '{names[0]}' is defined in terms of itself: {chain}"
+        self._report_cycle(
+            members,
+            lambda m: m.span,
+            message,
+            lambda m: f"'{m.name or describe(m)}' is defined here",
+        )
+
+    def _check_cycles(self) -> None:
+        """After a run: typedefs that alias themselves, structs that contain themselves."""
+        for td in self._typedefs:
+            chain = _alias_chain(td)
+            if chain is not None:
+                chain = _earliest_first(chain, lambda t: t.span)
+                names = " -> ".join([*(t.name for t in chain), chain[0].name])
+                self._report_cycle(
+                    chain,
+                    lambda t: t.span,
+                    f"typedef '{chain[0].name}' is defined in terms of itself: {names}",
+                    lambda t: f"'{t.name}' is defined here",
+                )
+        known_finite: set[int] = set()
+        for agg in self._aggregates:
+            path = _containment_cycle(agg, known_finite)
+            if path is None:
+                continue
+            self._report_containment(_earliest_first(path, lambda step: step[1].span))
+
+    def _report_containment(self, path: list[tuple[Struct | Union, Field]]) -> None:
+        """Structs or unions that hold one another by value, through the fields of *path*."""
+        first = path[0][0]
+        steps = " -> ".join(f"{_aggregate_name(a)}.{f.name or '?'}" for a, f in path)
+        holder = {id(f): a for a, f in path}
+        self._report_cycle(
+            [f for _, f in path],
+            lambda f: f.span,
+            f"{describe(first)} '{_aggregate_name(first)}' contains itself by value: "
+            f"{steps} -> {_aggregate_name(first)}",
+            lambda f: (
+                f"'{f.name or '?'}' of {describe(holder[id(f)])} "
+                f"'{_aggregate_name(holder[id(f)])}' is held by value here"
+            ),
+        )
 
     def _bind(self, ref: NamedType | TaggedType, sym: Symbol) -> None:
         target = sym.decl
@@ -804,23 +1205,39 @@ class Resolver:
         notes = []
         close = self._suggestion(t.name)
         if close is not None:
-            sym = self._lookup_type_symbol(close)
-            if sym is not None:
+            declared = self._declared_type(close)
+            if declared is not None:
                 hint = f"did you mean '{close}' (declared here)?"
-                notes.append(self.sink.note(_span_of(sym.decl), hint))
+                notes.append(self.sink.note(_span_of(declared), hint))
         self.sink.error(t.span, f"unknown {what} '{t.name}'", *notes)
 
     def _suggestion(self, name: str) -> str | None:
-        """A declared type name close to *name* (only for the first few unknown names)."""
+        """A type name declared in the run (so far or further on) close to *name* (only for
+        the first few unknown names)."""
         if name in self._suggestions:
             return self._suggestions[name]
         close: str | None = None
         if len(self._suggestions) < 20:
-            candidates = list(self.table.types) + list(self.fallback.types)
-            matches = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
+            candidates = set(self.table.types) | set(self.fallback.types)
+            if self._run_files is None:
+                self._run_files = compilation_files(self._main, self._index)
+            for f in self._run_files:
+                candidates.update(self._index(f).types)
+            matches = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.8)
             close = matches[0] if matches else None
         self._suggestions[name] = close
         return close
+
+    def _declared_type(self, name: str) -> Declaration | EnumMember | None:
+        """Where the type *name* is declared (so far, or further on), without declaring it."""
+        sym = self.table.types.get(name) or self.fallback.types.get(name)
+        if sym is not None:
+            return sym.decl
+        for f in self._run_files or ():
+            entries = self._index(f).types.get(name)
+            if entries:
+                return entries[0].decl
+        return None
 
     # ------------------------------------------------------------------ attributes
 
@@ -886,7 +1303,7 @@ class Resolver:
         try:
             return evaluate_strict(e, self._lookup_value)
         except NotConstant as exc:
-            if report:
+            if report and not (self._active and id(self._active[-1]) in self._poisoned):
                 span = exc.span if exc.span is not NO_SPAN else e.span
                 self.sink.error(span, exc.message.format(what=what))
             return None
@@ -925,7 +1342,10 @@ class Resolver:
         local = self._local_values.get(name)
         if local is not None:
             return local
-        return self.table.lookup_value(name) or self.fallback.lookup_value(name)
+        found = self.table.lookup_value(name)
+        if found is None and self._forward("values", name):
+            found = self._main_table.lookup_value(name)
+        return found or self.fallback.lookup_value(name)
 
     # ------------------------------------------------------------------ uuids and checks
 
@@ -994,6 +1414,106 @@ class Resolver:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+_M = TypeVar("_M", Interface, Declaration, Typedef, Field)
+
+
+def _alias_chain(td: Typedef) -> list[Typedef] | None:
+    """The typedefs from *td* back to itself when *td* aliases itself (through other
+    typedefs, pointers or arrays; a struct tag ends the chain), else None."""
+    chain = [td]
+    seen = {id(td)}
+    t: TypeRef = td.type
+    while True:
+        if isinstance(t, PointerType):
+            t = t.target
+        elif isinstance(t, ArrayType | SafeArrayType):
+            t = t.element
+        elif isinstance(t, NamedType) and isinstance(t.target, Typedef):
+            if t.target is td:
+                return chain
+            if id(t.target) in seen:
+                return None  # a cycle that does not go through td (reported at its own)
+            seen.add(id(t.target))
+            chain.append(t.target)
+            t = t.target.type
+        else:
+            return None
+
+
+def _held_by_value(t: TypeRef) -> Struct | Union | None:
+    """The struct or union a field of type *t* holds by value (arrays included), if any."""
+    seen: set[int] = set()
+    while id(t) not in seen:
+        seen.add(id(t))
+        if isinstance(t, ArrayType):
+            t = t.element
+        elif isinstance(t, NamedType) and isinstance(t.target, Typedef):
+            t = t.target.type
+        elif isinstance(t, NamedType) and isinstance(t.target, Struct | Union):
+            return t.target if t.target.is_defined else None
+        elif isinstance(t, TaggedType) and t.keyword != "enum":
+            target = t.definition if t.definition is not None else t.target
+            return target if isinstance(target, Struct | Union) and target.is_defined else None
+        else:
+            return None
+    return None
+
+
+def _containment_cycle(
+    start: Struct | Union, known_finite: set[int]
+) -> list[tuple[Struct | Union, Field]] | None:
+    """The fields through which *start* contains itself by value, or None.
+
+    Depth-first without recursion; aggregates proved free of such a cycle go to
+    *known_finite* (shared between calls, so the whole check is linear)."""
+    if id(start) in known_finite:
+        return None
+    path: list[tuple[Struct | Union, Field]] = []
+    on_path = {id(start)}
+    stack: list[tuple[Struct | Union, int]] = [(start, 0)]
+    while stack:
+        agg, i = stack[-1]
+        if i == len(agg.fields):
+            stack.pop()
+            on_path.discard(id(agg))
+            known_finite.add(id(agg))
+            if path:
+                path.pop()
+            continue
+        stack[-1] = (agg, i + 1)
+        f = agg.fields[i]
+        inner = _held_by_value(f.type)
+        if inner is None or id(inner) in known_finite:
+            continue
+        if inner is start:
+            return [*path, (agg, f)]
+        if id(inner) in on_path:
+            continue  # a cycle not through start: reported from its own members
+        path.append((agg, f))
+        on_path.add(id(inner))
+        stack.append((inner, 0))
+    return None
+
+
+_T = TypeVar("_T")
+
+
+def _earliest_first(cycle: list[_T], span_of: Callable[[_T], Span]) -> list[_T]:
+    """*cycle* rotated to start at the member written first (file, line, column)."""
+    spans = [span_of(x) for x in cycle]
+    i = min(range(len(cycle)), key=lambda k: (spans[k].file, spans[k].line, spans[k].column))
+    return cycle[i:] + cycle[:i]
+
+
+def _aggregate_name(d: Struct | Union) -> str:
+    return d.name or d.typedef_name or f"<anonymous {describe(d)}>"
+
+
+def _own_slots(d: Interface) -> int:
+    """The vtable slots *d* adds to its base's (a ``[call_as]`` wire form has none)."""
+    return sum(1 for m in d.methods if not m.has_attr("call_as"))
 
 
 def _copy_param(p: Param, *, exclude: tuple[str, ...]) -> Param:
