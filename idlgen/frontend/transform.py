@@ -781,6 +781,12 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
     def callconv(self, items: list[Token]) -> Token:
         return items[0]
 
+    def memory_model_declarator(self, items: list[Any]) -> _Declarator:
+        """``(__RPC_FAR *pfn)``: the keyword changes nothing."""
+        inner = items[-1]
+        assert isinstance(inner, _Declarator)
+        return inner
+
     def declarator(self, items: list[Any]) -> _Declarator:
         d = items[0]
         assert isinstance(d, _Declarator)
