@@ -27,6 +27,7 @@ from model_facts import resolved_facts
 from widl_facts import CORPUS_DEFINES, CORPUS_INCLUDE_DIRS, classic_ok
 
 from idlgen.api import check, macro_ops
+from idlgen.cli import main
 from idlgen.diagnostics import Diagnostic, DiagnosticSink
 from idlgen.frontend import Loader
 from idlgen.model import (
@@ -363,3 +364,84 @@ def test_async_twin_of_a_base_defined_later(tmp_path: Path) -> None:
     assert twin.base is not None and twin.base.name == "AsyncIBase"
     assert twin.base.target is _decl(f, "AsyncIBase")
     assert [m.vtable_index for m in twin.methods] == [5, 6]
+
+
+# --------------------------------------------------------------------------- bad input (item 7)
+
+N_CHAIN = 1500  # far deeper than the forward nesting cap and Python's default stack
+
+
+def _itf(i: int, base: str) -> str:
+    return f"[object, uuid(12345678-0000-0000-0000-{i:012x})] interface {base}"
+
+
+CHAINS: dict[str, tuple[str, int]] = {
+    # name: (text, errors expected) -- every chain written from its far end
+    "interfaces": (
+        'import "unknwn.idl";\n'
+        + "".join(
+            _itf(i, f"I{i} : {f'I{i - 1}' if i > 1 else 'IUnknown'}") + f" {{ HRESULT m{i}(); }}\n"
+            for i in range(N_CHAIN, 0, -1)
+        ),
+        0,
+    ),
+    "typedefs": (
+        "".join(f"typedef T{i + 1} T{i};\n" for i in range(N_CHAIN))
+        + f"typedef long T{N_CHAIN};\n",
+        0,
+    ),
+    "constants": (
+        "".join(f"const int C{i} = C{i + 1} + 1;\n" for i in range(N_CHAIN))
+        + f"const int C{N_CHAIN} = 0;\n",
+        0,
+    ),
+    "structs": (
+        "".join(f"struct S{i} {{ struct S{i + 1} inner; }};\n" for i in range(N_CHAIN))
+        + f"struct S{N_CHAIN} {{ int x; }};\n",
+        0,
+    ),
+    "constant_cycle": (
+        "".join(f"const int K{i} = K{(i + 1) % N_CHAIN};\n" for i in range(N_CHAIN)),
+        1,
+    ),
+    "interface_cycle": (
+        'import "unknwn.idl";\n'
+        + "".join(_itf(i, f"J{i} : J{(i + 1) % N_CHAIN}") + " {}\n" for i in range(N_CHAIN)),
+        1,
+    ),
+    "struct_cycle": (
+        "".join(f"struct U{i} {{ struct U{(i + 1) % N_CHAIN} inner; }};\n" for i in range(N_CHAIN)),
+        1,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHAINS))
+def test_long_forward_chains_and_cycles_stay_handled(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text, errors = CHAINS[name]
+    path = tmp_path / "t.idl"
+    path.write_text(text, encoding="utf-8")
+    rc = main(["check", str(path)])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "internal error" not in err and "nested too deeply" not in err
+    assert rc == (1 if errors else 0), err[-2000:]
+    assert err.count(": error: ") == errors, err[:2000]
+    if errors:  # one error naming the whole cycle, a note at every other member
+        assert err.count(": note: ") == N_CHAIN - 1
+
+
+def test_forward_references_into_a_value_cycle_give_one_error_per_cycle(tmp_path: Path) -> None:
+    _, shown = _check_main(
+        tmp_path,
+        """
+        const int USE1 = A + 1;
+        const int USE2 = USE1 * 2;
+        const int A = B;
+        const int B = A;
+        """,
+    )
+    assert [s for s in shown if ": error:" in s] == [
+        "t.idl:5:11: error: constant 'A' is defined in terms of itself: A -> B -> A"
+    ]

@@ -21,13 +21,17 @@ from idlgen.frontend.symbols import describe
 from idlgen.model import (
     ApiContract,
     ArrayType,
+    BinaryExpr,
+    CastExpr,
     CoClass,
+    ConditionalExpr,
     Const,
     Declaration,
     Delegate,
     DispInterface,
     Enum,
     EnumMember,
+    Expr,
     Function,
     FunctionType,
     IdlFile,
@@ -37,6 +41,7 @@ from idlgen.model import (
     Method,
     Module,
     NamedType,
+    NameExpr,
     Namespace,
     PointerType,
     RuntimeClass,
@@ -45,6 +50,7 @@ from idlgen.model import (
     TaggedType,
     Typedef,
     TypeRef,
+    UnaryExpr,
     Union,
     Variable,
 )
@@ -231,3 +237,37 @@ class _IndexBuilder:
             table[key] = [entry]
         else:
             found.append(entry)
+
+
+def value_names(statement: Declaration) -> set[str]:
+    """The names the values *statement* defines are computed from: those in a constant's
+    expression and in the enumerators of the enums it defines (inline ones too)."""
+    exprs: list[Expr] = []
+    if isinstance(statement, Const):
+        exprs.append(statement.expr)
+    builder = _IndexBuilder(IdlFile(""))
+    builder.statement(statement, [], None, False)
+    for entries in builder.index.values.values():
+        for entry in entries:
+            if isinstance(entry.decl, EnumMember) and entry.decl.expr is not None:
+                exprs.append(entry.decl.expr)
+    return expression_names(*exprs)
+
+
+def expression_names(*exprs: Expr) -> set[str]:
+    """The names (of constants, enumerators) that *exprs* use."""
+    stack = list(exprs)
+    names: set[str] = set()
+    while stack:
+        e = stack.pop()
+        if isinstance(e, NameExpr):
+            names.add(e.name)
+        elif isinstance(e, UnaryExpr):
+            stack.append(e.operand)
+        elif isinstance(e, BinaryExpr):
+            stack.extend((e.left, e.right))
+        elif isinstance(e, ConditionalExpr):
+            stack.extend((e.cond, e.then, e.otherwise))
+        elif isinstance(e, CastExpr):
+            stack.append(e.operand)
+    return names

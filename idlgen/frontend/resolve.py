@@ -69,7 +69,7 @@ from __future__ import annotations
 import difflib
 import functools
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -79,7 +79,9 @@ from idlgen.frontend.declared import (
     Entry,
     FileIndex,
     compilation_files,
+    expression_names,
     index_file,
+    value_names,
 )
 from idlgen.frontend.evaluate import NotConstant, Value, evaluate_strict, real_type
 from idlgen.frontend.symbols import BUILTIN_TYPE_NAMES, Symbol, SymbolTable, describe, is_defined
@@ -218,8 +220,6 @@ class Resolver:
         self._run_files: list[IdlFile] | None = None
         self._no_forward: set[tuple[str, Any, bool]] = set()
         self._forward_depth = 0
-        #: interfaces whose vtable size is being computed, innermost last
-        self._vtable_active: list[Interface] = []
         self._bases_bound: set[int] = set()
         self._reported_cycles: set[frozenset[int]] = set()
         #: structs and unions resolved in this run (checked for containing themselves)
@@ -452,11 +452,14 @@ class Resolver:
         """Resolve *decls* in order (those already resolved ahead are skipped)."""
         i = 0
         while i < len(decls):
-            self._resolve_statement(decls[i], decls)
+            self._resolve_statement(decls[i], decls, i)
             i += 1
 
     def _resolve_statement(
-        self, d: Declaration, parent: list[Declaration] | list[Method | Declaration]
+        self,
+        d: Declaration,
+        parent: list[Declaration] | list[Method | Declaration],
+        position: int = -1,
     ) -> None:
         """Resolve the statement *d* of the list *parent* once per run; an interface with
         ``async_uuid`` gets its ``Async`` twin inserted right after it (as widl does)."""
@@ -472,13 +475,15 @@ class Resolver:
             self._active.pop()
             self._active_ids.discard(key)
         if isinstance(d, Interface) and d.is_defined and d.get_attr("async_uuid"):
-            i = next((k for k, item in enumerate(parent) if item is d), len(parent) - 1)
+            i = position
+            if not 0 <= i < len(parent) or parent[i] is not d:
+                i = next((k for k, item in enumerate(parent) if item is d), len(parent) - 1)
             following = parent[i + 1] if i + 1 < len(parent) else None
             if not (isinstance(following, Interface) and following.name == "Async" + d.name):
                 twin = self._async_interface(d)
                 if twin is not None:
                     parent.insert(i + 1, twin)
-                    self._resolve_statement(twin, parent)
+                    self._resolve_statement(twin, parent, i + 1)
 
     def _async_interface(self, d: Interface) -> Interface | None:
         """widl's ``Async<Name>``: ``Begin_X``/``Finish_X`` for each method X."""
@@ -686,37 +691,50 @@ class Resolver:
 
     def _vtable_size(self, d: Interface) -> int | None:
         """The number of slots in the vtable of *d*, its bases' first (None when a base is
-        unknown or the bases form a cycle, which is reported here)."""
-        key = id(d)
-        if key in self._vtable_sizes:
-            return self._vtable_sizes[key]
-        if any(x is d for x in self._vtable_active):
-            self._report_inheritance_cycle(d)
-            return None
-        self._vtable_active.append(d)
-        try:
-            start: int | None = 0
-            if d.base is not None:
-                self._bind_base(d)
-                base = d.base.target
-                ok = isinstance(base, Interface) and base.is_defined and base is not d
-                start = self._vtable_size(base) if isinstance(base, Interface) and ok else None
-        finally:
-            self._vtable_active.pop()
-        size = None if start is None else start + _own_slots(d)
-        self._vtable_sizes.setdefault(key, size)
-        return self._vtable_sizes[key]
+        unknown or the bases form a cycle, which is reported here).  Walks up the base
+        chain without recursion, then counts down it (a chain defined in reverse order
+        can be long)."""
+        chain: list[Interface] = []
+        on_chain: set[int] = set()
+        x = d
+        start: int | None = 0
+        while True:
+            key = id(x)
+            if key in self._vtable_sizes:
+                start = self._vtable_sizes[key]
+                break
+            if key in on_chain:
+                self._report_inheritance_cycle(
+                    chain[next(i for i, m in enumerate(chain) if m is x) :]
+                )
+                start = None
+                break
+            chain.append(x)
+            on_chain.add(key)
+            if x.base is None:
+                start = 0
+                break
+            self._bind_base(x)
+            base = x.base.target
+            if not isinstance(base, Interface) or not base.is_defined or base is x:
+                start = None
+                break
+            x = base
+        size = start
+        for member in reversed(chain):
+            size = None if size is None else size + _own_slots(member)
+            self._vtable_sizes.setdefault(id(member), size)
+        return self._vtable_sizes[id(d)]
 
-    def _report_inheritance_cycle(self, d: Interface) -> None:
-        """*d* derives from itself through the interfaces above it on the stack."""
-        i = next(k for k, x in enumerate(self._vtable_active) if x is d)
-        members = self._vtable_active[i:]
+    def _report_inheritance_cycle(self, members: list[Interface]) -> None:
+        """The interfaces of *members* derive from one another, the last from the first."""
         self._vtable_sizes.update((id(m), None) for m in members)
-        chain = " -> ".join([*(m.name for m in members), d.name])
+        first = members[0]
+        chain = _chain([m.name for m in members], first.name)
         self._report_cycle(
             members,
             lambda m: m.base.span if m.base is not None else m.span,
-            f"interface '{d.name}' inherits from itself: {chain}",
+            f"interface '{first.name}' inherits from itself: {chain}",
             lambda m: f"'{m.name}' derives from '{m.base.name if m.base else '?'}' here",
         )
 
@@ -1028,6 +1046,13 @@ class Resolver:
             if self._forward_depth >= MAX_FORWARD_NESTING:
                 if isinstance(decl, Typedef):
                     return self._declare_only(decl)
+                # a long chain of values each used before its definition: resolve the rest
+                # of the chain from its far end, so that nesting stays shallow
+                self._resolve_values_bottom_up(entry)
+                if id(statement) in self._done:
+                    return True
+                if id(statement) in self._poisoned:
+                    return False  # a cycle, reported
                 self.sink.error(
                     decl.span,
                     f"'{decl.name}' is used before its definition through more than "
@@ -1038,6 +1063,50 @@ class Resolver:
             self._in_context(entry, lambda: self._resolve_statement(statement, entry.parent))
             return True
         return self._declare_only(decl)
+
+    def _resolve_values_bottom_up(self, root: Entry) -> None:
+        """Resolve *root*'s statement after the statements defining the values it uses
+        before their definition, and theirs before them: depth first without recursion,
+        each resolved once the ones it needs are (a cycle is left to the evaluation,
+        which reports it)."""
+        stack: list[tuple[Entry, Iterator[Entry]]] = [(root, self._value_dependencies(root))]
+        on_stack = {id(root.statement)}
+        while stack:
+            entry, dependencies = stack[-1]
+            for dep in dependencies:
+                key = id(dep.statement)
+                if key in self._active_ids:  # the chain comes back: the whole cycle at once
+                    self._report_value_cycle(dep, (e.statement for e, _ in stack))
+                    return
+                if key not in on_stack and key not in self._done:
+                    stack.append((dep, self._value_dependencies(dep)))
+                    on_stack.add(key)
+                    break
+            else:
+                stack.pop()
+                on_stack.discard(id(entry.statement))
+                if id(entry.statement) not in self._done:
+                    resolve = functools.partial(
+                        self._resolve_statement, entry.statement, entry.parent
+                    )
+                    self._in_context(entry, resolve)
+
+    def _value_dependencies(self, entry: Entry) -> Iterator[Entry]:
+        """The statements further on that define values *entry*'s statement uses."""
+        for name in sorted(value_names(entry.statement)):
+            if self._main_table.lookup_value(name) is not None:
+                continue
+            for f in self._run_files or ():
+                if id(f) not in self._walking:
+                    continue
+                found = [
+                    e
+                    for e in self._index(f).values.get(name, ())
+                    if id(e.statement) not in self._done or id(e.statement) in self._active_ids
+                ]
+                if found:
+                    yield found[0]
+                    break
 
     def _resolve_ahead(self, decl: Interface) -> None:
         """Resolve the interface *decl*, written further on in a file being walked, now."""
@@ -1136,16 +1205,17 @@ class Resolver:
         notes = [self.sink.note(span_of(m), note(m)) for m in members[1:]]
         self.sink.error(span_of(members[0]), message, *notes)
 
-    def _report_value_cycle(self, entry: Entry) -> None:
-        """A constant or enumerator whose value depends on itself."""
+    def _report_value_cycle(self, entry: Entry, more: Iterable[Declaration] = ()) -> None:
+        """A constant or enumerator whose value depends on itself: the statements from
+        *entry*'s (being resolved) to the innermost one, then *more*."""
         decl = entry.decl
         i = next(k for k, x in enumerate(self._active) if x is entry.statement)
-        members = self._active[i:]
+        members = [*self._active[i:], *more]
         if len(members) == 1 and decl is not entry.statement:
             return  # used before its definition in the same declaration: reported at the use
         self._poisoned.update(id(m) for m in members)
         names = [m.name or describe(m) for m in members]
-        chain = " -> ".join([*names, names[0]])
+        chain = _chain(names, names[0])
         what = "constant" if isinstance(decl, Const) else "enumerator"
         if len(members) == 1:
             message = f"{what} '{decl.name}' is defined in terms of itself"
@@ -1160,28 +1230,22 @@ class Resolver:
 
     def _check_cycles(self) -> None:
         """After a run: typedefs that alias themselves, structs that contain themselves."""
-        for td in self._typedefs:
-            chain = _alias_chain(td)
-            if chain is not None:
-                chain = _earliest_first(chain, lambda t: t.span)
-                names = " -> ".join([*(t.name for t in chain), chain[0].name])
-                self._report_cycle(
-                    chain,
-                    lambda t: t.span,
-                    f"typedef '{chain[0].name}' is defined in terms of itself: {names}",
-                    lambda t: f"'{t.name}' is defined here",
-                )
-        known_finite: set[int] = set()
-        for agg in self._aggregates:
-            path = _containment_cycle(agg, known_finite)
-            if path is None:
-                continue
+        for chain in _alias_cycles(self._typedefs):
+            chain = _earliest_first(chain, lambda t: t.span)
+            names = _chain([t.name for t in chain], chain[0].name)
+            self._report_cycle(
+                chain,
+                lambda t: t.span,
+                f"typedef '{chain[0].name}' is defined in terms of itself: {names}",
+                lambda t: f"'{t.name}' is defined here",
+            )
+        for path in _containment_cycles(self._aggregates):
             self._report_containment(_earliest_first(path, lambda step: step[1].span))
 
     def _report_containment(self, path: list[tuple[Struct | Union, Field]]) -> None:
         """Structs or unions that hold one another by value, through the fields of *path*."""
         first = path[0][0]
-        steps = " -> ".join(f"{_aggregate_name(a)}.{f.name or '?'}" for a, f in path)
+        steps = _chain([f"{_aggregate_name(a)}.{f.name or '?'}" for a, f in path])
         holder = {id(f): a for a, f in path}
         self._report_cycle(
             [f for _, f in path],
@@ -1303,10 +1367,25 @@ class Resolver:
         try:
             return evaluate_strict(e, self._lookup_value)
         except NotConstant as exc:
-            if report and not (self._active and id(self._active[-1]) in self._poisoned):
+            if report and not self._follows_a_cycle(e):
                 span = exc.span if exc.span is not NO_SPAN else e.span
                 self.sink.error(span, exc.message.format(what=what))
             return None
+
+    def _follows_a_cycle(self, e: Expr) -> bool:
+        """Whether *e* failed because of a value cycle already reported: it is part of the
+        cycle, or it uses a value that is (or that failed so); then it is too."""
+        top = self._active[-1] if self._active else None
+        if top is None or not self._poisoned:
+            return False
+        if id(top) in self._poisoned:
+            return True
+        for name in expression_names(e):
+            used = self.table.lookup_value(name)
+            if used is not None and id(used) in self._poisoned:
+                self._poisoned.add(id(top))
+                return True
+        return False
 
     def _bind_expression_types(self, e: Expr) -> None:
         """Bind the type names used in ``sizeof(T)`` and casts inside *e*."""
@@ -1419,27 +1498,26 @@ class Resolver:
 _M = TypeVar("_M", Interface, Declaration, Typedef, Field)
 
 
-def _alias_chain(td: Typedef) -> list[Typedef] | None:
-    """The typedefs from *td* back to itself when *td* aliases itself (through other
-    typedefs, pointers or arrays; a struct tag ends the chain), else None."""
-    chain = [td]
-    seen = {id(td)}
-    t: TypeRef = td.type
-    while True:
-        if isinstance(t, PointerType):
-            t = t.target
-        elif isinstance(t, ArrayType | SafeArrayType):
-            t = t.element
-        elif isinstance(t, NamedType) and isinstance(t.target, Typedef):
-            if t.target is td:
-                return chain
-            if id(t.target) in seen:
-                return None  # a cycle that does not go through td (reported at its own)
-            seen.add(id(t.target))
-            chain.append(t.target)
-            t = t.target.type
-        else:
-            return None
+def _alias_cycles(typedefs: list[Typedef]) -> Iterator[list[Typedef]]:
+    """The cycles of typedefs that alias one another (through other typedefs, pointers or
+    arrays; a struct tag ends a chain).  Each typedef is walked once: linear."""
+    walked: dict[int, int] = {}  # typedef -> the walk that met it first
+    for walk, td in enumerate(typedefs):
+        chain: list[Typedef] = []
+        x: Typedef | None = td
+        while x is not None and id(x) not in walked:
+            walked[id(x)] = walk
+            chain.append(x)
+            x = _aliased_typedef(x.type)
+        if x is not None and walked[id(x)] == walk:
+            yield chain[next(i for i, m in enumerate(chain) if m is x) :]
+
+
+def _aliased_typedef(t: TypeRef) -> Typedef | None:
+    """The typedef *t* names, through pointers and arrays, if any."""
+    while isinstance(t, PointerType | ArrayType | SafeArrayType):
+        t = t.target if isinstance(t, PointerType) else t.element
+    return t.target if isinstance(t, NamedType) and isinstance(t.target, Typedef) else None
 
 
 def _held_by_value(t: TypeRef) -> Struct | Union | None:
@@ -1461,43 +1539,51 @@ def _held_by_value(t: TypeRef) -> Struct | Union | None:
     return None
 
 
-def _containment_cycle(
-    start: Struct | Union, known_finite: set[int]
-) -> list[tuple[Struct | Union, Field]] | None:
-    """The fields through which *start* contains itself by value, or None.
-
-    Depth-first without recursion; aggregates proved free of such a cycle go to
-    *known_finite* (shared between calls, so the whole check is linear)."""
-    if id(start) in known_finite:
-        return None
-    path: list[tuple[Struct | Union, Field]] = []
-    on_path = {id(start)}
-    stack: list[tuple[Struct | Union, int]] = [(start, 0)]
-    while stack:
-        agg, i = stack[-1]
-        if i == len(agg.fields):
-            stack.pop()
-            on_path.discard(id(agg))
-            known_finite.add(id(agg))
-            if path:
-                path.pop()
+def _containment_cycles(
+    aggregates: list[Struct | Union],
+) -> Iterator[list[tuple[Struct | Union, Field]]]:
+    """The cycles of structs and unions holding one another by value, each as the fields
+    that go round it.  One depth-first walk without recursion (each aggregate entered
+    once), a cycle found where a field leads back to an aggregate still on the path."""
+    state: dict[int, int] = {}  # 1: on the path, 2: done
+    for root in aggregates:
+        if id(root) in state:
             continue
-        stack[-1] = (agg, i + 1)
-        f = agg.fields[i]
-        inner = _held_by_value(f.type)
-        if inner is None or id(inner) in known_finite:
-            continue
-        if inner is start:
-            return [*path, (agg, f)]
-        if id(inner) in on_path:
-            continue  # a cycle not through start: reported from its own members
-        path.append((agg, f))
-        on_path.add(id(inner))
-        stack.append((inner, 0))
-    return None
+        path: list[tuple[Struct | Union, Field]] = []
+        stack: list[tuple[Struct | Union, int]] = [(root, 0)]
+        state[id(root)] = 1
+        while stack:
+            agg, i = stack[-1]
+            if i == len(agg.fields):
+                stack.pop()
+                state[id(agg)] = 2
+                if path:
+                    path.pop()
+                continue
+            stack[-1] = (agg, i + 1)
+            f = agg.fields[i]
+            inner = _held_by_value(f.type)
+            if inner is None or state.get(id(inner)) == 2:
+                continue
+            if state.get(id(inner)) == 1:
+                # path[k] is the field taken out of stack[k]: the cycle starts where inner is
+                start = next(k for k, (a, _) in enumerate(stack) if a is inner)
+                yield [*path[start:], (agg, f)]
+                continue
+            path.append((agg, f))
+            state[id(inner)] = 1
+            stack.append((inner, 0))
 
 
 _T = TypeVar("_T")
+
+
+def _chain(names: list[str], back_to: str | None = None) -> str:
+    """``A -> B -> C -> A`` (the middle of a long cycle elided: its notes list every one)."""
+    shown = (
+        names if len(names) <= 12 else [*names[:5], f"... ({len(names) - 10} more)", *names[-5:]]
+    )
+    return " -> ".join([*shown, back_to] if back_to is not None else shown)
 
 
 def _earliest_first(cycle: list[_T], span_of: Callable[[_T], Span]) -> list[_T]:
