@@ -12,6 +12,20 @@ path and the command-line macros); its declarations are marked
 ``imported=True``.  Import cycles are harmless: a file already being loaded is
 not loaded again, and the resolver walks each file once per run.
 
+Units and what depends on what (for caching front-end work).  A *unit* is one file as
+the preprocessor and the parser make it: a main file or an imported one, with the text of
+everything it ``#include``s.  Its parse depends on its bytes, those of every file it
+``#include``s, which file each ``#include`` name finds (the include path; names are also
+matched in another case), the command-line macros and the source code page — never on
+another import, since each import is preprocessed with a fresh macro table.  Its
+resolution (bindings, values, vtable slots) depends on its own declarations, those of the
+files it imports, directly or not, in import order, and — since a name may be used before
+its definition anywhere in a compilation — those of the files that declare a name it uses
+without declaring or importing it (:attr:`Program.borrowed`).  An imported unit is resolved
+once per process, in the first compilation that reaches it.  So a change in a file X
+invalidates the parse of X and of every unit that ``#include``s X, and the resolution of X,
+of every unit that imports X (directly or not) and of every unit that borrowed from X.
+
 ``importlib("stdole2.tlb")`` and ``importlib("stdole32.tlb")`` stand for the
 OLE Automation type library; idlgen has no ``.tlb`` reader and loads the
 bundled ``include/tlb/stdole2.idl`` (Wine's source of that library) instead.

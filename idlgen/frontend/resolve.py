@@ -74,6 +74,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from idlgen.diagnostics import NO_SPAN, DiagnosticSink, Span
+from idlgen.frontend.cycles import (
+    aggregate_name,
+    alias_cycles,
+    containment_cycles,
+    cycle_text,
+    earliest_first,
+)
 from idlgen.frontend.declared import (
     TYPE_NAMING,
     Entry,
@@ -730,7 +737,7 @@ class Resolver:
         """The interfaces of *members* derive from one another, the last from the first."""
         self._vtable_sizes.update((id(m), None) for m in members)
         first = members[0]
-        chain = _chain([m.name for m in members], first.name)
+        chain = cycle_text([m.name for m in members], first.name)
         self._report_cycle(
             members,
             lambda m: m.base.span if m.base is not None else m.span,
@@ -1215,7 +1222,7 @@ class Resolver:
             return  # used before its definition in the same declaration: reported at the use
         self._poisoned.update(id(m) for m in members)
         names = [m.name or describe(m) for m in members]
-        chain = _chain(names, names[0])
+        chain = cycle_text(names, names[0])
         what = "constant" if isinstance(decl, Const) else "enumerator"
         if len(members) == 1:
             message = f"{what} '{decl.name}' is defined in terms of itself"
@@ -1230,31 +1237,31 @@ class Resolver:
 
     def _check_cycles(self) -> None:
         """After a run: typedefs that alias themselves, structs that contain themselves."""
-        for chain in _alias_cycles(self._typedefs):
-            chain = _earliest_first(chain, lambda t: t.span)
-            names = _chain([t.name for t in chain], chain[0].name)
+        for chain in alias_cycles(self._typedefs):
+            chain = earliest_first(chain, lambda t: t.span)
+            names = cycle_text([t.name for t in chain], chain[0].name)
             self._report_cycle(
                 chain,
                 lambda t: t.span,
                 f"typedef '{chain[0].name}' is defined in terms of itself: {names}",
                 lambda t: f"'{t.name}' is defined here",
             )
-        for path in _containment_cycles(self._aggregates):
-            self._report_containment(_earliest_first(path, lambda step: step[1].span))
+        for path in containment_cycles(self._aggregates):
+            self._report_containment(earliest_first(path, lambda step: step[1].span))
 
     def _report_containment(self, path: list[tuple[Struct | Union, Field]]) -> None:
         """Structs or unions that hold one another by value, through the fields of *path*."""
         first = path[0][0]
-        steps = _chain([f"{_aggregate_name(a)}.{f.name or '?'}" for a, f in path])
+        steps = cycle_text([f"{aggregate_name(a)}.{f.name or '?'}" for a, f in path])
         holder = {id(f): a for a, f in path}
         self._report_cycle(
             [f for _, f in path],
             lambda f: f.span,
-            f"{describe(first)} '{_aggregate_name(first)}' contains itself by value: "
-            f"{steps} -> {_aggregate_name(first)}",
+            f"{describe(first)} '{aggregate_name(first)}' contains itself by value: "
+            f"{steps} -> {aggregate_name(first)}",
             lambda f: (
                 f"'{f.name or '?'}' of {describe(holder[id(f)])} "
-                f"'{_aggregate_name(holder[id(f)])}' is held by value here"
+                f"'{aggregate_name(holder[id(f)])}' is held by value here"
             ),
         )
 
@@ -1496,105 +1503,6 @@ class Resolver:
 
 
 _M = TypeVar("_M", Interface, Declaration, Typedef, Field)
-
-
-def _alias_cycles(typedefs: list[Typedef]) -> Iterator[list[Typedef]]:
-    """The cycles of typedefs that alias one another (through other typedefs, pointers or
-    arrays; a struct tag ends a chain).  Each typedef is walked once: linear."""
-    walked: dict[int, int] = {}  # typedef -> the walk that met it first
-    for walk, td in enumerate(typedefs):
-        chain: list[Typedef] = []
-        x: Typedef | None = td
-        while x is not None and id(x) not in walked:
-            walked[id(x)] = walk
-            chain.append(x)
-            x = _aliased_typedef(x.type)
-        if x is not None and walked[id(x)] == walk:
-            yield chain[next(i for i, m in enumerate(chain) if m is x) :]
-
-
-def _aliased_typedef(t: TypeRef) -> Typedef | None:
-    """The typedef *t* names, through pointers and arrays, if any."""
-    while isinstance(t, PointerType | ArrayType | SafeArrayType):
-        t = t.target if isinstance(t, PointerType) else t.element
-    return t.target if isinstance(t, NamedType) and isinstance(t.target, Typedef) else None
-
-
-def _held_by_value(t: TypeRef) -> Struct | Union | None:
-    """The struct or union a field of type *t* holds by value (arrays included), if any."""
-    seen: set[int] = set()
-    while id(t) not in seen:
-        seen.add(id(t))
-        if isinstance(t, ArrayType):
-            t = t.element
-        elif isinstance(t, NamedType) and isinstance(t.target, Typedef):
-            t = t.target.type
-        elif isinstance(t, NamedType) and isinstance(t.target, Struct | Union):
-            return t.target if t.target.is_defined else None
-        elif isinstance(t, TaggedType) and t.keyword != "enum":
-            target = t.definition if t.definition is not None else t.target
-            return target if isinstance(target, Struct | Union) and target.is_defined else None
-        else:
-            return None
-    return None
-
-
-def _containment_cycles(
-    aggregates: list[Struct | Union],
-) -> Iterator[list[tuple[Struct | Union, Field]]]:
-    """The cycles of structs and unions holding one another by value, each as the fields
-    that go round it.  One depth-first walk without recursion (each aggregate entered
-    once), a cycle found where a field leads back to an aggregate still on the path."""
-    state: dict[int, int] = {}  # 1: on the path, 2: done
-    for root in aggregates:
-        if id(root) in state:
-            continue
-        path: list[tuple[Struct | Union, Field]] = []
-        stack: list[tuple[Struct | Union, int]] = [(root, 0)]
-        state[id(root)] = 1
-        while stack:
-            agg, i = stack[-1]
-            if i == len(agg.fields):
-                stack.pop()
-                state[id(agg)] = 2
-                if path:
-                    path.pop()
-                continue
-            stack[-1] = (agg, i + 1)
-            f = agg.fields[i]
-            inner = _held_by_value(f.type)
-            if inner is None or state.get(id(inner)) == 2:
-                continue
-            if state.get(id(inner)) == 1:
-                # path[k] is the field taken out of stack[k]: the cycle starts where inner is
-                start = next(k for k, (a, _) in enumerate(stack) if a is inner)
-                yield [*path[start:], (agg, f)]
-                continue
-            path.append((agg, f))
-            state[id(inner)] = 1
-            stack.append((inner, 0))
-
-
-_T = TypeVar("_T")
-
-
-def _chain(names: list[str], back_to: str | None = None) -> str:
-    """``A -> B -> C -> A`` (the middle of a long cycle elided: its notes list every one)."""
-    shown = (
-        names if len(names) <= 12 else [*names[:5], f"... ({len(names) - 10} more)", *names[-5:]]
-    )
-    return " -> ".join([*shown, back_to] if back_to is not None else shown)
-
-
-def _earliest_first(cycle: list[_T], span_of: Callable[[_T], Span]) -> list[_T]:
-    """*cycle* rotated to start at the member written first (file, line, column)."""
-    spans = [span_of(x) for x in cycle]
-    i = min(range(len(cycle)), key=lambda k: (spans[k].file, spans[k].line, spans[k].column))
-    return cycle[i:] + cycle[:i]
-
-
-def _aggregate_name(d: Struct | Union) -> str:
-    return d.name or d.typedef_name or f"<anonymous {describe(d)}>"
 
 
 def _own_slots(d: Interface) -> int:
