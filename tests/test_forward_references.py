@@ -445,3 +445,19 @@ def test_forward_references_into_a_value_cycle_give_one_error_per_cycle(tmp_path
     assert [s for s in shown if ": error:" in s] == [
         "t.idl:5:11: error: constant 'A' is defined in terms of itself: A -> B -> A"
     ]
+
+
+def test_a_struct_holding_itself_in_definition_order_is_a_cycle_too(tmp_path: Path) -> None:
+    _, shown = _check_main(
+        tmp_path,
+        """
+        struct SELF { int a; struct SELF me; };
+        struct OUTER { struct INNER { struct OUTER o; } inner; };
+        struct FINE { struct FINE *next; struct INNER2 { int x; } i; };
+        """,
+    )
+    assert [s for s in shown if ": error:" in s] == [
+        "t.idl:3:34: error: struct 'SELF' contains itself by value: SELF.me -> SELF",
+        "t.idl:4:44: error: struct 'INNER' contains itself by value: "
+        "INNER.o -> OUTER.inner -> INNER",
+    ]

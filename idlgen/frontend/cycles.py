@@ -45,7 +45,7 @@ def _aliased_typedef(t: TypeRef) -> Typedef | None:
     return t.target if isinstance(t, NamedType) and isinstance(t.target, Typedef) else None
 
 
-def _held_by_value(t: TypeRef) -> Struct | Union | None:
+def held_by_value(t: TypeRef) -> Struct | Union | None:
     """The struct or union a field of type *t* holds by value (arrays included), if any."""
     seen: set[int] = set()
     while id(t) not in seen:
@@ -87,7 +87,7 @@ def containment_cycles(
                 continue
             stack[-1] = (agg, i + 1)
             f = agg.fields[i]
-            inner = _held_by_value(f.type)
+            inner = held_by_value(f.type)
             if inner is None or state.get(id(inner)) == 2:
                 continue
             if state.get(id(inner)) == 1:

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from idlgen.frontend.symbols import describe
 from idlgen.model import (
     ApiContract,
     ArrayType,
@@ -40,7 +39,6 @@ from idlgen.model import (
     Library,
     Method,
     Module,
-    NamedType,
     NameExpr,
     Namespace,
     PointerType,
@@ -56,6 +54,8 @@ from idlgen.model import (
 )
 
 _K = TypeVar("_K", str, tuple[str, str])
+
+_TAG_KEYWORDS: dict[type, str] = {Struct: "struct", Union: "union", Enum: "enum"}
 
 #: Declarations that put their own name in the plain-type namespace.
 TYPE_NAMING = (
@@ -162,12 +162,10 @@ class _IndexBuilder:
             add_type(d)
             self.statements(d.body, namespace, in_library=in_library)
         elif isinstance(d, Interface):
+            # (a struct or enum defined inside a method's parameter list declares nothing
+            # usable: not indexed, which spares a walk of every parameter type)
             add_type(d)
             self.statements(d.body, namespace, in_library=in_library, parent=d.body)
-            for m in d.methods:
-                self.inline(m.return_type, d, parent, ctx)
-                for p in m.params:
-                    self.inline(p.type, d, parent, ctx)
         elif isinstance(d, Struct | Union | Enum):
             self.tagged(d, d, parent, ctx)
         elif isinstance(d, TYPE_NAMING):
@@ -179,9 +177,6 @@ class _IndexBuilder:
             self.inline(d.type, d, parent, ctx)
         elif isinstance(d, Function | Variable):
             self.inline(d.type if isinstance(d, Variable) else d.return_type, d, parent, ctx)
-            if isinstance(d, Function):
-                for p in d.params:
-                    self.inline(p.type, d, parent, ctx)
 
     def tagged(
         self,
@@ -192,7 +187,7 @@ class _IndexBuilder:
     ) -> None:
         """A struct/union/enum defined by *statement*, and what it defines inside."""
         if t.name and t.is_defined:
-            key = (describe(t), t.qualified_name or t.name)
+            key = (_TAG_KEYWORDS[type(t)], t.qualified_name or t.name)
             self._add(self.index.tags, key, Entry(t, statement, parent, self.file, *ctx))
         if isinstance(t, Enum):
             if not t.namespace:  # WinRT enumerators are scoped to their enum
@@ -225,9 +220,6 @@ class _IndexBuilder:
                 stack.append(x.element)
             elif isinstance(x, FunctionType):
                 stack.append(x.return_type)
-                stack.extend(p.type for p in x.params)
-            elif isinstance(x, NamedType):
-                stack.extend(x.args)
 
     @staticmethod
     def _add(table: dict[_K, list[Entry]], key: _K, entry: Entry) -> None:
@@ -271,3 +263,17 @@ def expression_names(*exprs: Expr) -> set[str]:
         elif isinstance(e, CastExpr):
             stack.append(e.operand)
     return names
+
+
+def typedef_names(f: IdlFile) -> frozenset[str]:
+    """The names *f* declares with ``typedef`` (top level, blocks, interface bodies): a
+    cheaper question than :func:`index_file` asked for every file resolved."""
+    names: set[str] = set()
+    stack: list[Declaration | Method] = list(f.declarations)
+    while stack:
+        d = stack.pop()
+        if isinstance(d, Typedef):
+            names.add(d.qualified_name or d.name)
+        elif isinstance(d, Library | Module | Namespace | Interface):
+            stack.extend(d.body)
+    return frozenset(names)

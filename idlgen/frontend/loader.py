@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from idlgen.diagnostics import Diagnostic, DiagnosticSink, Span
+from idlgen.frontend.declared import FileIndex, index_file
 from idlgen.frontend.resolve import Resolver
 from idlgen.frontend.sourcefiles import Lookup, check_encoding, find_source
 from idlgen.frontend.symbols import SymbolTable
@@ -102,6 +103,8 @@ class Program:
 class _CacheEntry:
     file: IdlFile
     diagnostics: list[Diagnostic]
+    #: what the file declares (for forward references), built on first use
+    index: FileIndex | None = None
 
 
 _CacheKey = tuple[str, int, int, tuple[str, ...], tuple[MacroOp, ...], str | None]
@@ -109,6 +112,16 @@ _CacheKey = tuple[str, int, int, tuple[str, ...], tuple[MacroOp, ...], str | Non
 #: Process-wide cache of imported files (see :class:`Loader`).
 _IMPORT_CACHE: dict[_CacheKey, _CacheEntry] = {}
 _ENTRY_BY_FILE: dict[int, _CacheEntry] = {}
+
+
+def _shared_index(f: IdlFile) -> FileIndex | None:
+    """The index of a cached imported file, kept with it (None for other files)."""
+    entry = _ENTRY_BY_FILE.get(id(f))
+    if entry is None or entry.file is not f:
+        return None
+    if entry.index is None:
+        entry.index = index_file(f)
+    return entry.index
 
 
 def clear_cache() -> None:
@@ -137,7 +150,7 @@ class Loader:
         if builtin_include:
             self.include_dirs.append(str(BUILTIN_INCLUDE_DIR))
         self.macro_ops: tuple[MacroOp, ...] = tuple(tuple(op) for op in macro_ops)
-        self.resolver = Resolver(sink, self._load_importlib)
+        self.resolver = Resolver(sink, self._load_importlib, _shared_index)
         self.program = Program(diagnostics=sink.diagnostics, borrowed=self.resolver.borrowed)
         self._loaded: dict[int, IdlFile] = {}  # id(file) -> file (imports of this loader)
         self._replayed: set[int] = set()

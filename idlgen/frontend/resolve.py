@@ -80,6 +80,7 @@ from idlgen.frontend.cycles import (
     containment_cycles,
     cycle_text,
     earliest_first,
+    held_by_value,
 )
 from idlgen.frontend.declared import (
     TYPE_NAMING,
@@ -88,6 +89,7 @@ from idlgen.frontend.declared import (
     compilation_files,
     expression_names,
     index_file,
+    typedef_names,
     value_names,
 )
 from idlgen.frontend.evaluate import NotConstant, Value, evaluate_strict, real_type
@@ -167,6 +169,9 @@ _Context = tuple[
 #: Loads the declarations an ``importlib("name")`` stands for (None when unknown).
 ImportLibLoader = Callable[[ImportLib], "IdlFile | None"]
 
+#: Where an index of an unchanging (imported, cached) file is kept between resolvers.
+IndexCache = Callable[[IdlFile], "FileIndex | None"]
+
 
 @dataclass
 class _FileState:
@@ -177,16 +182,27 @@ class _FileState:
     declare_ops: list[tuple[str, Any]] | None = None
     #: what the file declares, for forward references (built on first use)
     index: FileIndex | None = None
+    #: the names it declares with typedef (built on first use)
+    typedef_names: frozenset[str] | None = None
 
 
 class Resolver:
     """Resolves runs; keep one instance per process to share imported files."""
 
-    def __init__(self, sink: DiagnosticSink, load_importlib: ImportLibLoader | None = None) -> None:
+    def __init__(
+        self,
+        sink: DiagnosticSink,
+        load_importlib: ImportLibLoader | None = None,
+        shared_index: IndexCache | None = None,
+    ) -> None:
         self.sink = sink
         self.load_importlib = load_importlib
+        #: the index of a file shared between resolvers (built by it when it has none)
+        self.shared_index = shared_index
         self._files: dict[int, _FileState] = {}
         self._vtable_sizes: dict[int, int | None] = {}
+        #: the first slot of an interface's own methods (its base's size)
+        self._vtable_starts: dict[int, int | None] = {}
         self._realpaths: dict[str, str] = {}
         #: per file path: the other files whose declarations it used ahead of an import
         #: (forward references across the files of a compilation)
@@ -197,6 +213,9 @@ class Resolver:
         self._current_file = ""
         #: the file whose statements are being resolved
         self._unit = IdlFile("")
+        #: the typedef names that file declares (kept for the file last asked about)
+        self._unit_of_types: IdlFile | None = None
+        self._unit_typedefs: frozenset[str] = frozenset()
         #: type parameters in scope (inside a parameterised interface or delegate)
         self._type_params: frozenset[str] = frozenset()
         #: the WinRT namespace being resolved (dotted), None at file scope
@@ -234,6 +253,11 @@ class Resolver:
         self._typedefs: list[Typedef] = []
         #: statements whose value failed through a reported cycle (no more errors for them)
         self._poisoned: set[int] = set()
+        #: something was declared out of order in this run, or a struct holds by value one
+        #: being defined (else no cycle is possible)
+        self._out_of_order = False
+        #: structs and unions whose fields are being resolved
+        self._defining: set[int] = set()
 
     # ------------------------------------------------------------------ runs
 
@@ -244,7 +268,6 @@ class Resolver:
         """
         self._start_run(main)
         self._walk_file(main, check=True)
-        self._check_cycles()
         for ref, sym in self._forward_refs:
             target = sym.decl
             if isinstance(target, Declaration):
@@ -257,6 +280,10 @@ class Resolver:
                     tagged.target = found.decl
                     break
         self._pending_tags = []
+        if self._out_of_order:
+            # a typedef or struct comes back to itself only through a forward reference or
+            # by holding what is being defined
+            self._check_cycles()
         return self.table
 
     def _walk_file(self, f: IdlFile, *, check: bool) -> None:
@@ -405,15 +432,14 @@ class Resolver:
                 sym.definition = d
         return sym
 
-    def _register_tagged(self, d: Struct | Union | Enum, *, quiet: bool = False) -> None:
-        if isinstance(d, Enum) and not d.namespace:
+    def _register_tagged(
+        self, d: Struct | Union | Enum, *, quiet: bool = False, values: bool = True
+    ) -> None:
+        """Register the tag of *d* and (unless not *values*) the enumerators of an enum."""
+        if values and isinstance(d, Enum) and not d.namespace:
             # (WinRT enumerators are scoped to their enum: `Enum.Member`)
             for m in d.members:
                 self._register_value(m.name, m, quiet=quiet)
-        self._register_tag(d, quiet=quiet)
-
-    def _register_tag(self, d: Struct | Union | Enum, *, quiet: bool = False) -> None:
-        """Register the tag of *d* (not the enumerators of an enum)."""
         if not d.name:
             return
         keyword = describe(d)
@@ -687,8 +713,8 @@ class Resolver:
 
     def _number_vtable(self, d: Interface) -> None:
         """Give each method its slot in the full vtable (IUnknown::QueryInterface is 0)."""
-        size = self._vtable_size(d)
-        slot = None if size is None else size - _own_slots(d)
+        self._vtable_size(d)
+        slot = self._vtable_starts.get(id(d))
         for m in d.methods:
             if m.has_attr("call_as") or slot is None:
                 m.vtable_index = None  # the wire form of a [local] method: no slot of its own
@@ -729,6 +755,8 @@ class Resolver:
             x = base
         size = start
         for member in reversed(chain):
+            if id(member) not in self._vtable_sizes:
+                self._vtable_starts[id(member)] = size
             size = None if size is None else size + _own_slots(member)
             self._vtable_sizes.setdefault(id(member), size)
         return self._vtable_sizes[id(d)]
@@ -826,8 +854,13 @@ class Resolver:
         self._aggregates.append(d)
         if isinstance(d, Union) and d.switch_type is not None:
             self._type(d.switch_type)
+        self._defining.add(id(d))
         for f in d.fields:
             self._field(f)
+            held = held_by_value(f.type)
+            if held is not None and id(held) in self._defining:
+                self._out_of_order = True  # holds itself, or what holds it: check for cycles
+        self._defining.discard(id(d))
 
     def _field(self, f: Field) -> None:
         self._attributes(f.attributes)
@@ -948,13 +981,19 @@ class Resolver:
         for candidate in candidates:
             sym = self.table.types.get(candidate)
             if sym is not None:
-                decl = sym.decl
-                if (
-                    isinstance(decl, Typedef)
-                    and decl.file != self._unit.path
-                    and self._declare_own_typedef(candidate)
-                ):
-                    return self._main_table.types.get(candidate) or sym
+                decl = sym.definition if sym.definition is not None else sym.first
+                if isinstance(decl, Typedef) and decl.file != self._unit.path:
+                    unit = self._unit
+                    if unit is not self._unit_of_types:
+                        self._unit_of_types = unit
+                        state = self._files.get(id(unit))
+                        if state is None:
+                            state = self._files[id(unit)] = _FileState()
+                        if state.typedef_names is None:
+                            state.typedef_names = typedef_names(unit)
+                        self._unit_typedefs = state.typedef_names
+                    if candidate in self._unit_typedefs and self._declare_own_typedef(candidate):
+                        return self._main_table.types.get(candidate) or sym
                 return sym
         for candidate in candidates:
             if self._forward("types", candidate):
@@ -1006,10 +1045,14 @@ class Resolver:
 
     def _index(self, f: IdlFile) -> FileIndex:
         """What *f* declares (built once per file)."""
-        state = self._files.setdefault(id(f), _FileState())
-        if state.index is None:
-            state.index = index_file(f)
-        return state.index
+        state = self._files.get(id(f))
+        if state is None:
+            state = self._files[id(f)] = _FileState()
+        index = state.index
+        if index is None:
+            shared = self.shared_index(f) if self.shared_index is not None else None
+            index = state.index = shared if shared is not None else index_file(f)
+        return index
 
     def _forward(self, space: str, key: str | tuple[str, str], *, definition: bool = False) -> bool:
         """Declare *key* of the namespace *space* (``types``, ``tags`` or ``values``) from
@@ -1034,6 +1077,7 @@ class Resolver:
 
     def _declare_entry(self, entry: Entry, space: str) -> bool:
         """Declare what *entry* declares, out of order (see the module docstring)."""
+        self._out_of_order = True
         f = entry.file
         if id(f) not in self._visited:
             self._note_borrowed(f)
@@ -1130,7 +1174,7 @@ class Resolver:
     def _declare_only(self, decl: Declaration | EnumMember) -> bool:
         """Register the name of *decl*; its body is resolved where the walk meets it."""
         if isinstance(decl, Struct | Union | Enum):
-            self._register_tag(decl)
+            self._register_tagged(decl, values=False)
             return True
         if isinstance(decl, TYPE_NAMING):
             self._register_type(decl)
