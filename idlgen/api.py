@@ -82,8 +82,13 @@ def check(
     defines: Defines = (),
     undefines: Iterable[str] = (),
     builtin_include: bool = True,
+    source_encoding: str | None = None,
 ) -> tuple[Program, DiagnosticList]:
-    """Load *paths* and return the program with every diagnostic (never raises on bad input)."""
+    """Load *paths* and return the program with every diagnostic (never raises on bad input).
+
+    *source_encoding* is the code page of files that are neither UTF-8 nor marked by a BOM
+    (``--source-encoding``; default cp1252).
+    """
     sink = DiagnosticSink()
     program = load(
         paths,
@@ -91,6 +96,7 @@ def check(
         macro_ops=macro_ops(defines, undefines),
         sink=sink,
         builtin_include=builtin_include,
+        source_encoding=source_encoding,
     )
     diagnostics = DiagnosticList()
     diagnostics.extend(sink.diagnostics)  # with the counts of those not kept
@@ -104,6 +110,7 @@ def parse(
     defines: Defines = (),
     undefines: Iterable[str] = (),
     builtin_include: bool = True,
+    source_encoding: str | None = None,
 ) -> Program:
     """Load and resolve IDL files; raise :class:`CompileError` if any error was reported.
 
@@ -119,6 +126,7 @@ def parse(
         defines=defines,
         undefines=undefines,
         builtin_include=builtin_include,
+        source_encoding=source_encoding,
     )
     if any(d.is_error for d in diagnostics) or diagnostics.omitted_errors:
         raise CompileError(diagnostics)
@@ -245,6 +253,7 @@ def render_details(
     with_imports: bool = False,
     style: BlackStyle = DEFAULT_STYLE,
     jobs: int | None = None,
+    source_encoding: str | None = None,
 ) -> RenderResult:
     """Like :func:`render`, also returning the warnings and the number of files read.
 
@@ -278,6 +287,7 @@ def render_details(
                 include_dirs=include_dirs,
                 ops=ops,
                 builtin_include=builtin_include,
+                source_encoding=source_encoding,
                 package=package,
                 emit=emit,
                 with_imports=with_imports,
@@ -319,6 +329,7 @@ def _render_one(
     include_dirs: Sequence[str | os.PathLike[str]],
     ops: Sequence[MacroOp],
     builtin_include: bool,
+    source_encoding: str | None,
     package: str | None,
     emit: Collection[str],
     with_imports: bool,
@@ -336,6 +347,7 @@ def _render_one(
         macro_ops=ops,
         sink=sink,
         builtin_include=builtin_include,
+        source_encoding=source_encoding,
     )
     seen_files.update(f.path for f in (*program.files, *program.imports))
     diagnostics.extend(sink.diagnostics)
@@ -367,6 +379,7 @@ def render(
     emit: Collection[str] = DEFAULT_EMIT,
     with_imports: bool = False,
     style: BlackStyle = DEFAULT_STYLE,
+    source_encoding: str | None = None,
 ) -> dict[str, str]:
     """Generate Python from IDL *sources* in memory: ``{relative posix path: text}``.
 
@@ -385,6 +398,7 @@ def render(
         emit=emit,
         with_imports=with_imports,
         style=style,
+        source_encoding=source_encoding,
     ).files
 
 
@@ -406,6 +420,7 @@ def generate(
     line_length: int | None = None,
     jobs: int | None = None,
     style_dir: str | os.PathLike[str] | None = None,
+    source_encoding: str | None = None,
 ) -> GenerateResult:
     """Generate Python packages from IDL *sources* into the directory *output*.
 
@@ -422,7 +437,8 @@ def generate(
     what the command line's ``-D``/``-U`` produce).  *with_imports*
     (``--with-imports``) also generates a package for every imported file, so
     types and coclass members from imports are real classes, not the runtime's
-    ``IUnknown``/``IDispatch`` stand-ins.
+    ``IUnknown``/``IDispatch`` stand-ins.  *source_encoding* (``--source-encoding``) is the
+    code page of sources that are neither UTF-8 nor marked by a BOM (default cp1252).
 
     The code is formatted by black as the project *output* lies in configures it
     (``[tool.black]``, found as black finds it: :mod:`idlgen.output.style`), so the
@@ -450,6 +466,7 @@ def generate(
         with_imports=with_imports,
         style=style,
         jobs=jobs,
+        source_encoding=source_encoding,
     )
     report = write_output(
         rendered.files, Path(output), check=check, force=force, sources=rendered.sources

@@ -127,6 +127,7 @@ def hook_settings(root: str | os.PathLike[str], hook_config: dict[str, Any]) -> 
         "define",
         "undefine",
         "builtin_include",
+        "source_encoding",
         "with_imports",
         "package",
         "emit",
@@ -182,6 +183,7 @@ def generate_into(settings: HookSettings, directory: str) -> dict[str, str]:
             with_imports=bool(cfg.with_imports),
             line_length=cfg.line_length,
             style_dir=cfg.root,
+            source_encoding=cfg.source_encoding,
         )
     except CompileError as exc:
         raise IdlgenBuildError(

@@ -10,6 +10,7 @@ docs/cli.md); file names are relative to the folder holding the
     define = ["WINVER=0x0601", "X"]    # -D / --define (or a table {WINVER = "0x0601"})
     undefine = ["_WIN64"]              # -U / --undefine
     builtin-include = true             # false = --no-builtin-include
+    source-encoding = "cp1252"         # --source-encoding
     with-imports = false               # true = --with-imports
     output = "src/generated"           # -o / --output
     package = "msgr"                   # --package
@@ -56,6 +57,7 @@ KEYS = (
     "define",
     "undefine",
     "builtin-include",
+    "source-encoding",
     "with-imports",
     "output",
     "package",
@@ -79,6 +81,7 @@ class Config:
     define: list[str] | None = None
     undefine: list[str] | None = None
     builtin_include: bool | None = None
+    source_encoding: str | None = None
     with_imports: bool | None = None
     output: str | None = None
     package: str | None = None
@@ -183,6 +186,13 @@ def parse_table(
             if not isinstance(value, bool):
                 raise fail(key, f"must be true or false, not {_toml_type(value)}")
             cfg.builtin_include = value
+        elif key == "source-encoding":
+            try:
+                from idlgen.frontend.sourcefiles import check_encoding
+
+                cfg.source_encoding = check_encoding(_string(value, key, fail))
+            except ValueError as exc:
+                raise fail(key, str(exc)) from None
         elif key == "with-imports":
             if not isinstance(value, bool):
                 raise fail(key, f"must be true or false, not {_toml_type(value)}")
@@ -335,8 +345,10 @@ def _defines(value: Any, key: str, fail: Any) -> list[str]:
         items = _str_list(value, key, fail)
     for item in items:
         name = item.partition("=")[0]
-        if not name.isidentifier():
-            raise fail(key, f"'{name}' is not a macro name")
+        from idlgen.frontend.preprocess import is_macro_head
+
+        if not is_macro_head(name):
+            raise fail(key, f"'{name}' is not a macro name (NAME or NAME(PARAMS))")
     return items
 
 

@@ -644,8 +644,15 @@ class IdlFile:
 
     @property
     def imports(self) -> list[Import]:
-        """The ``import`` statements of this file, in order."""
-        return [d for d in self.walk() if isinstance(d, Import)]
+        """The ``import`` statements of this file, in order (those inside an interface
+        body too, as MIDL allows)."""
+        out: list[Import] = []
+        for d in self.walk():
+            if isinstance(d, Import):
+                out.append(d)
+            elif isinstance(d, Interface):
+                out.extend(i for i in d.body if isinstance(i, Import))
+        return out
 
 
 def _flatten(decls: list[Declaration], out: list[Declaration]) -> None:

@@ -120,7 +120,7 @@ CASES: dict[str, tuple[str | bytes, bool]] = {
     "nul_bytes": (b"\x00" * 1000 + b"interface I;\n", True),
     "invalid_utf8": (b"interface I\xff\xfe;\n", True),
     "elf_binary": (b"\x7fELF\x02\x01\x01" + bytes(range(256)) * 40, True),
-    "utf16_bom": ("interface I;\n".encode("utf-16"), True),
+    "utf16_bom": ("interface I;\n".encode("utf-16"), False),  # UTF-16 with a BOM is read
     "lone_backslashes": ("\\\n\\\\\n#define X \\\n", False),
 }
 

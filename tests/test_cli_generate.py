@@ -53,6 +53,7 @@ def _fake_load(fake: Fake) -> Any:
         macro_ops: Sequence[tuple[str, ...]] = (),
         sink: DiagnosticSink,
         builtin_include: bool = True,
+        source_encoding: str | None = None,
     ) -> Program:
         fake.loads.append(
             {
@@ -60,6 +61,7 @@ def _fake_load(fake: Fake) -> Any:
                 "include_dirs": [str(d) for d in include_dirs],
                 "macro_ops": [tuple(op) for op in macro_ops],
                 "builtin_include": builtin_include,
+                "source_encoding": source_encoding,
             }
         )
         program = Program(diagnostics=sink.diagnostics)
@@ -308,6 +310,7 @@ def test_input_options_reach_the_front_end(
         "include_dirs": ["inc1", "inc2"],
         "macro_ops": [("define", "A", "1"), ("define", "B", "1"), ("undef", "A"), ("undef", "C")],
         "builtin_include": False,
+        "source_encoding": None,
     }
 
 
@@ -616,6 +619,19 @@ def test_python_api_mirrors_the_cli(fake: Fake, tmp_path: Path) -> None:
     assert idlgen.parse is api.parse
     with pytest.raises(AttributeError):
         _ = idlgen.nothing_here  # type: ignore[attr-defined]
+
+
+def test_source_encoding_comes_from_the_command_line_or_the_config(
+    fake: Fake, tmp_path: Path
+) -> None:
+    idl(tmp_path, "Demo.idl")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.idlgen]\nsources = ["Demo.idl"]\noutput = "out"\nsource-encoding = "cp1251"\n'
+    )
+    assert main(["generate", "-q"]) == 0
+    assert fake.loads[-1]["source_encoding"] == "cp1251"
+    assert main(["generate", "-q", "--source-encoding", "CP932"]) == 0
+    assert fake.loads[-1]["source_encoding"] == "cp932"
 
 
 # --------------------------------------------------------------------------- the real thing

@@ -178,11 +178,14 @@ def test_bad_inputs_are_diagnostics() -> None:
     assert sink.has_errors
 
 
-def test_invalid_utf8_and_binary(tmp_path: Path) -> None:
+def test_invalid_utf8_is_the_code_page_unless_utf8_is_asked_for_and_binary(tmp_path: Path) -> None:
     p = tmp_path / "bad.idl"
     p.write_bytes(b"ok\nab\xff\xfe\n")
     sink = DiagnosticSink()
     src = preprocess(str(p), sink=sink)
+    assert not sink.diagnostics and "ab\u00ff\u00fe" in src.text  # cp1252
+    sink = DiagnosticSink()
+    src = preprocess(str(p), sink=sink, code_page="utf-8")
     assert errors(sink) == [(2, 3, "invalid UTF-8 in the source file")]
     assert "ok" in src.text
     p.write_bytes(b"\x00\x01\x02junk")

@@ -68,7 +68,7 @@ def _run_check(args: argparse.Namespace) -> int:
     program, diagnostics = load_program_quietly(args, args.files)
     if not any(d.is_error for d in diagnostics):
         diagnostics += _scenario_problems(program)
-    print_diagnostics(diagnostics)
+    print_diagnostics(diagnostics, source_encoding=args.source_encoding)
     return EXIT_ERRORS if any(d.is_error for d in diagnostics) else EXIT_OK
 
 

@@ -50,8 +50,10 @@ class _MacroAction(argparse.Action):
             ops.append(("undef", text))
         else:
             name, sep, value = text.partition("=")
-            if not name.isidentifier():
-                parser.error(f"-D: '{name}' is not a macro name")
+            from idlgen.frontend.preprocess import is_macro_head
+
+            if not is_macro_head(name):
+                parser.error(f"-D: '{name}' is not a macro name (NAME or NAME(PARAMS))")
             ops.append(("define", name, value if sep else "1"))
         namespace.macro_ops = ops
 
@@ -89,7 +91,25 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         action="store_false",
         help="do not search idlgen's built-in system IDL directory",
     )
+    parser.add_argument(
+        "--source-encoding",
+        dest="source_encoding",
+        type=_encoding,
+        metavar="ENCODING",
+        help="code page of IDL files that are neither UTF-8 nor marked by a BOM "
+        "(default cp1252; utf-8 makes invalid UTF-8 an error)",
+    )
     parser.set_defaults(macro_ops=[])
+
+
+def _encoding(text: str) -> str:
+    """``--source-encoding``: a text encoding Python knows (argparse reports a bad one)."""
+    try:
+        from idlgen.frontend.sourcefiles import check_encoding
+
+        return check_encoding(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def load_program(args: argparse.Namespace, paths: Sequence[str]) -> tuple[Program, bool]:
@@ -98,7 +118,7 @@ def load_program(args: argparse.Namespace, paths: Sequence[str]) -> tuple[Progra
     Returns the program and True when there were errors.
     """
     program, diagnostics = load_program_quietly(args, paths)
-    print_diagnostics(diagnostics)
+    print_diagnostics(diagnostics, source_encoding=args.source_encoding)
     return program, any(d.is_error for d in diagnostics)
 
 
@@ -114,6 +134,7 @@ def load_program_quietly(
         macro_ops=args.macro_ops,
         sink=sink,
         builtin_include=args.builtin_include,
+        source_encoding=args.source_encoding,
     )
     loader.load_all(paths)
     diagnostics = DiagnosticList()
@@ -126,8 +147,10 @@ def print_diagnostics(
     stream: TextIO | None = None,
     *,
     omitted: tuple[int, int] | None = None,
+    source_encoding: str | None = None,
 ) -> None:
-    """Print *diagnostics* compiler-style (source line and caret), then a count.
+    """Print *diagnostics* compiler-style (source line and caret), then a count; source
+    lines are decoded as the front end decoded them (*source_encoding*: its code page).
 
     *omitted* is (errors, warnings) reported but not kept; by default the counts a
     :class:`~idlgen.diagnostics.DiagnosticList` or :class:`CompileError` carries.
@@ -140,7 +163,9 @@ def print_diagnostics(
         )
     if not diagnostics and not any(omitted):
         return
-    sources = SourceCache()
+    from idlgen.frontend.sourcefiles import source_reader
+
+    sources = SourceCache(source_reader(source_encoding))
     for d in diagnostics[:MAX_PRINTED_DIAGNOSTICS]:
         out.write(format_diagnostic(d, sources) + "\n")
     hidden = len(diagnostics) - min(len(diagnostics), MAX_PRINTED_DIAGNOSTICS) + sum(omitted)

@@ -145,17 +145,27 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def _print(diagnostics: Sequence[Diagnostic], quiet: bool, counts: object = None) -> None:
+def _print(
+    diagnostics: Sequence[Diagnostic],
+    quiet: bool,
+    counts: object = None,
+    source_encoding: str | None = None,
+) -> None:
     """Print *diagnostics* like ``idlgen check`` does; with *quiet*, errors only.
 
-    *counts* (default: *diagnostics*) carries the numbers of diagnostics not kept.
+    *counts* (default: *diagnostics*) carries the numbers of diagnostics not kept; source
+    lines are decoded in *source_encoding* like the front end does.
     """
     source = diagnostics if counts is None else counts
     omitted = (
         getattr(source, "omitted_errors", 0),
         0 if quiet else getattr(source, "omitted_warnings", 0),
     )
-    print_diagnostics([d for d in diagnostics if d.is_error or not quiet], omitted=omitted)
+    print_diagnostics(
+        [d for d in diagnostics if d.is_error or not quiet],
+        omitted=omitted,
+        source_encoding=source_encoding,
+    )
 
 
 def _load_config(args: argparse.Namespace) -> Config | None:
@@ -223,6 +233,7 @@ def run(args: argparse.Namespace) -> int:
     with_imports = args.with_imports
     if with_imports is None:
         with_imports = bool(config and config.with_imports)
+    source_encoding = args.source_encoding or (config.source_encoding if config else None)
 
     from idlgen import api
 
@@ -249,13 +260,14 @@ def run(args: argparse.Namespace) -> int:
             macro_ops=macro_ops,
             with_imports=with_imports,
             line_length=args.line_length or (config.line_length if config else None),
+            source_encoding=source_encoding,
         )
     except CompileError as exc:
         if progress is not None:
             progress.clear()
-        _print(exc.diagnostics, quiet, exc)
+        _print(exc.diagnostics, quiet, exc, source_encoding)
         return EXIT_ERRORS
-    _print(result.render.diagnostics, quiet)
+    _print(result.render.diagnostics, quiet, source_encoding=source_encoding)
 
     report = result.report
     seconds = time.perf_counter() - started

@@ -4,12 +4,27 @@
 runs the preprocessor and the parser, then follows every ``import``: the
 imported file is searched in the importing file's directory, then in the
 ``-I`` directories, then in idlgen's built-in include directory
-(:data:`BUILTIN_INCLUDE_DIR`, the standard system IDL).  An imported file is
+(:data:`BUILTIN_INCLUDE_DIR`, the standard system IDL); in each, the exact name first,
+then a name differing only in case (:mod:`idlgen.frontend.sourcefiles`).  An imported file is
 preprocessed and parsed **once per process** and shared by every file that
 imports it (the cache key is its real path, size and mtime, the include
 path and the command-line macros); its declarations are marked
 ``imported=True``.  Import cycles are harmless: a file already being loaded is
 not loaded again, and the resolver walks each file once per run.
+
+Units and what depends on what (for caching front-end work).  A *unit* is one file as
+the preprocessor and the parser make it: a main file or an imported one, with the text of
+everything it ``#include``s.  Its parse depends on its bytes, those of every file it
+``#include``s, which file each ``#include`` name finds (the include path; names are also
+matched in another case), the command-line macros and the source code page — never on
+another import, since each import is preprocessed with a fresh macro table.  Its
+resolution (bindings, values, vtable slots) depends on its own declarations, those of the
+files it imports, directly or not, in import order, and — since a name may be used before
+its definition anywhere in a compilation — those of the files that declare a name it uses
+without declaring or importing it (:attr:`Program.borrowed`).  An imported unit is resolved
+once per process, in the first compilation that reaches it.  So a change in a file X
+invalidates the parse of X and of every unit that ``#include``s X, and the resolution of X,
+of every unit that imports X (directly or not) and of every unit that borrowed from X.
 
 ``importlib("stdole2.tlb")`` and ``importlib("stdole32.tlb")`` stand for the
 OLE Automation type library; idlgen has no ``.tlb`` reader and loads the
@@ -28,7 +43,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from idlgen.diagnostics import Diagnostic, DiagnosticSink, Span
+from idlgen.frontend.declared import FileIndex, index_file
 from idlgen.frontend.resolve import Resolver
+from idlgen.frontend.sourcefiles import Lookup, check_encoding, find_source
 from idlgen.frontend.symbols import SymbolTable
 from idlgen.model import (
     CONTAINERS,
@@ -64,6 +81,10 @@ class Program:
     imports: list[IdlFile] = field(default_factory=list)
     symbols: dict[str, SymbolTable] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: file path -> the files of its compilation whose declarations it used without
+    #: importing them (forward references across files): what its resolution depends
+    #: on besides its own text, #includes and imports
+    borrowed: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def has_errors(self) -> bool:
@@ -82,13 +103,25 @@ class Program:
 class _CacheEntry:
     file: IdlFile
     diagnostics: list[Diagnostic]
+    #: what the file declares (for forward references), built on first use
+    index: FileIndex | None = None
 
 
-_CacheKey = tuple[str, int, int, tuple[str, ...], tuple[MacroOp, ...]]
+_CacheKey = tuple[str, int, int, tuple[str, ...], tuple[MacroOp, ...], str | None]
 
 #: Process-wide cache of imported files (see :class:`Loader`).
 _IMPORT_CACHE: dict[_CacheKey, _CacheEntry] = {}
 _ENTRY_BY_FILE: dict[int, _CacheEntry] = {}
+
+
+def _shared_index(f: IdlFile) -> FileIndex | None:
+    """The index of a cached imported file, kept with it (None for other files)."""
+    entry = _ENTRY_BY_FILE.get(id(f))
+    if entry is None or entry.file is not f:
+        return None
+    if entry.index is None:
+        entry.index = index_file(f)
+    return entry.index
 
 
 def clear_cache() -> None:
@@ -107,14 +140,18 @@ class Loader:
         macro_ops: Sequence[MacroOp] = (),
         sink: DiagnosticSink,
         builtin_include: bool = True,
+        source_encoding: str | None = None,
     ) -> None:
         self.sink = sink
+        #: the Windows code page of sources that are neither UTF-8 nor marked by a BOM
+        #: (None: cp1252); ValueError when Python does not know it
+        self.code_page = check_encoding(source_encoding) if source_encoding else None
         self.include_dirs = [str(d) for d in include_dirs]
         if builtin_include:
             self.include_dirs.append(str(BUILTIN_INCLUDE_DIR))
         self.macro_ops: tuple[MacroOp, ...] = tuple(tuple(op) for op in macro_ops)
-        self.resolver = Resolver(sink, self._load_importlib)
-        self.program = Program(diagnostics=sink.diagnostics)
+        self.resolver = Resolver(sink, self._load_importlib, _shared_index)
+        self.program = Program(diagnostics=sink.diagnostics, borrowed=self.resolver.borrowed)
         self._loaded: dict[int, IdlFile] = {}  # id(file) -> file (imports of this loader)
         self._replayed: set[int] = set()
         self._main_by_path: dict[str, IdlFile] = {}
@@ -135,15 +172,34 @@ class Loader:
 
     def _load_main(self, spath: str, text: str | None) -> IdlFile:
         try:
-            f = self._parse(spath, text, imported=False, sink=self.sink)
+            f = self.parse_main(spath, text=text)
+        except RecursionError:
+            return self._give_up(spath)
+        return self.resolve_main(f)
+
+    def parse_main(self, path: str, *, text: str | None = None) -> IdlFile:
+        """Preprocess and parse the main file *path* (imports not followed, nothing
+        resolved); :meth:`load_main` is this, then :meth:`resolve_main`."""
+        return self._parse(path, text, imported=False, sink=self.sink)
+
+    def resolve_main(self, f: IdlFile) -> IdlFile:
+        """Follow the imports of the parsed main file *f*, resolve it and add it to the
+        program (a caller may change the parsed model in between: the reordering tests)."""
+        spath = f.path
+        try:
             real = _realpath(spath)
             if real is not None:
                 self._main_by_path[real] = f
             self._follow_imports(f, spath)
             self.program.symbols[spath] = self.resolver.resolve_run(f)
         except RecursionError:
-            self.sink.error(Span(spath, 1, 1), "input nested too deeply to process")
-            f = IdlFile(spath)
+            return self._give_up(spath)
+        self.program.files.append(f)
+        return f
+
+    def _give_up(self, spath: str) -> IdlFile:
+        self.sink.error(Span(spath, 1, 1), "input nested too deeply to process")
+        f = IdlFile(spath)
         self.program.files.append(f)
         return f
 
@@ -153,9 +209,9 @@ class Loader:
         self, path: str, text: str | None, *, imported: bool, sink: DiagnosticSink
     ) -> IdlFile:
         preprocessed, locate, pragmas = run_preprocessor(
-            path, text, tuple(self.include_dirs), self.macro_ops, sink
+            path, text, tuple(self.include_dirs), self.macro_ops, sink, self.code_page
         )
-        f = run_parser(preprocessed, path, sink, locate, pragmas)
+        f = run_parser(preprocessed, path, sink, locate, pragmas, self.code_page)
         if imported:
             mark_imported(f.declarations)
         return f
@@ -178,7 +234,12 @@ class Loader:
                         self._adopt(target, todo)
                     continue
                 where = imp.span.file if imp.span.line > 0 else current_path
-                found = self.find_import(imp.name, where)
+                lookup = self.lookup_import(imp.name, where)
+                found = lookup.path
+                if lookup.ambiguous:
+                    imp.resolved = None
+                    self.sink.error(imp.span, lookup.ambiguity_message(imp.name))
+                    continue
                 if found is None:
                     imp.resolved = None
                     self.sink.error(
@@ -232,7 +293,14 @@ class Loader:
         except OSError:
             return None
         real = os.path.realpath(path)
-        return (real, st.st_size, st.st_mtime_ns, tuple(self.include_dirs), self.macro_ops)
+        return (
+            real,
+            st.st_size,
+            st.st_mtime_ns,
+            tuple(self.include_dirs),
+            self.macro_ops,
+            self.code_page,
+        )
 
     # ------------------------------------------------------------------ search
 
@@ -245,14 +313,13 @@ class Loader:
         return dirs
 
     def find_import(self, name: str, importer: str) -> str | None:
-        """Where ``import "name"`` in *importer* leads: importer's dir, -I dirs, built-in dir."""
-        if os.path.isabs(name):
-            return name if os.path.isfile(name) else None
-        for d in self._search_dirs(importer):
-            candidate = os.path.join(d, name)
-            if os.path.isfile(candidate):
-                return os.path.normpath(candidate)
-        return None
+        r"""Where ``import "name"`` in *importer* leads: importer's dir, -I dirs, built-in dir
+        (each: the exact name, else one differing only in case; ``\`` separates too)."""
+        return self.lookup_import(name, importer).path
+
+    def lookup_import(self, name: str, importer: str) -> Lookup:
+        """:meth:`find_import` with the candidates of an ambiguous name."""
+        return find_source(name, self._search_dirs(importer))
 
     # ------------------------------------------------------------------ importlib
 
@@ -284,12 +351,20 @@ def run_preprocessor(
     include_dirs: tuple[str, ...],
     macro_ops: tuple[MacroOp, ...],
     sink: DiagnosticSink,
+    code_page: str | None = None,
 ) -> tuple[str, Locate | None, list[tuple[int, str]]]:
     """Preprocess one file; returns the text, the map back to original positions and the
     ``#pragma`` lines as ``(output lines before it, text)``."""
     from idlgen.frontend.preprocess import preprocess
 
-    source = preprocess(path, text=text, include_dirs=include_dirs, macro_ops=macro_ops, sink=sink)
+    source = preprocess(
+        path,
+        text=text,
+        include_dirs=include_dirs,
+        macro_ops=macro_ops,
+        sink=sink,
+        code_page=code_page,
+    )
     return source.text, source.locate, [(p.output_line, p.text) for p in source.pragmas]
 
 
@@ -299,12 +374,14 @@ def run_parser(
     sink: DiagnosticSink,
     locate: Locate | None,
     pragmas: Sequence[tuple[int, str]] = (),
+    code_page: str | None = None,
 ) -> IdlFile:
     """Parse preprocessed text into an :class:`IdlFile` (*pragmas*: see
-    :func:`run_preprocessor`)."""
+    :func:`run_preprocessor`; *code_page*: of the bytes that escapes in narrow string
+    literals stand for)."""
     from idlgen.frontend.parser import parse_text
 
-    return parse_text(text, path, sink, locate=locate, pragmas=pragmas)
+    return parse_text(text, path, sink, locate=locate, pragmas=pragmas, code_page=code_page)
 
 
 @contextlib.contextmanager
@@ -332,15 +409,21 @@ def load(
     macro_ops: Sequence[MacroOp] = (),
     sink: DiagnosticSink,
     builtin_include: bool = True,
+    source_encoding: str | None = None,
 ) -> Program:
     """Load, import-follow and resolve *paths*; problems are reported to *sink*.
 
     Imported files are parsed once per process and shared by all *paths*.
     ``macro_ops`` are the command line's ``-D``/``-U`` in order, in the form
-    :func:`idlgen.frontend.preprocess.preprocess` takes.
+    :func:`idlgen.frontend.preprocess.preprocess` takes; ``source_encoding`` the code page
+    of sources that are neither UTF-8 nor marked by a BOM (default cp1252).
     """
     loader = Loader(
-        include_dirs=include_dirs, macro_ops=macro_ops, sink=sink, builtin_include=builtin_include
+        include_dirs=include_dirs,
+        macro_ops=macro_ops,
+        sink=sink,
+        builtin_include=builtin_include,
+        source_encoding=source_encoding,
     )
     loader.load_all(paths)
     return loader.program

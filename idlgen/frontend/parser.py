@@ -22,6 +22,7 @@ from lark import Lark, Token
 from lark.parsers.lalr_analysis import Shift
 
 from idlgen.diagnostics import DiagnosticSink, Span
+from idlgen.frontend.sourcefiles import DEFAULT_CODE_PAGE
 from idlgen.frontend.transform import Locate, ModelBuilder, PackState, TransformError, _Declarator
 from idlgen.model import Declaration, IdlFile, Pragma
 
@@ -214,6 +215,12 @@ class _Parser:
                 tok.column = col
                 tok.end_column = col + len(lexeme)
                 tok.end_pos = end
+                if (ttype == "STRING" or ttype == "WSTRING") and "\n" in lexeme:
+                    # a string across a line break (the preprocessor escaped the newline)
+                    line += lexeme.count("\n")
+                    line_start = pos + lexeme.rindex("\n") + 1
+                    tok.end_line = line
+                    tok.end_column = end - line_start + 1
                 pos = end
             # ---- feed the token (panic-mode recovery: after an error, skip to `;`/`}`)
             if recovering:
@@ -480,20 +487,23 @@ def parse_text(
     *,
     locate: Locate | None = None,
     pragmas: Sequence[tuple[int, str]] = (),
+    code_page: str | None = None,
 ) -> IdlFile:
     """Parse preprocessed *text* of the file *path*; errors go to *sink*.
 
     *locate* maps a (line, column) of *text* to ``(file, line, column)`` in the
     original sources; *pragmas* are the preprocessor's ``#pragma`` lines (see
-    :meth:`_Parser.run`: ``#pragma pack`` sets the packing of structs and unions).
-    Every syntax error the parser can recover from (at the next ``;`` or ``}``) is
-    reported; a file with syntax errors has no declarations.
+    :meth:`_Parser.run`: ``#pragma pack`` sets the packing of structs and unions);
+    *code_page* is the Windows code page of the bytes that ``\\x`` escapes in narrow string
+    literals stand for (default cp1252).  Every syntax error the parser can recover from (at
+    the next ``;`` or ``}``) is reported; a file with syntax errors has no declarations.
     """
     p = _parser()
     with p.lock:
         p.builder.path = path
         p.builder.locate = locate
         p.builder.packing = PackState()
+        p.builder.code_page = code_page or DEFAULT_CODE_PAGE
         try:
             decls, errors = p.run(text, pragmas)
         except TransformError as exc:

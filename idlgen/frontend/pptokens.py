@@ -1,6 +1,6 @@
 """The preprocessor's lexing: tokens of a C line, comment stripping, macro definitions and
 reading source files (through :func:`idlgen.inputfiles.read_input_file`; cached by path,
-size and mtime)."""
+size and mtime; decoded by :mod:`.sourcefiles`)."""
 
 from __future__ import annotations
 
@@ -134,16 +134,6 @@ class Macro:
                 body[0] = body[0].copy(ws=False)
             self.body = body
         return self.body
-
-
-def decode(data: bytes) -> tuple[str, int | None]:
-    """Decode UTF-8 (BOM stripped); returns text and the offset of the first bad byte."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError as e:
-        return data.decode("utf-8", errors="replace"), e.start
 
 
 _read_cache: dict[str, tuple[int, int, bytes]] = {}

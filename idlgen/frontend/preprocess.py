@@ -62,13 +62,13 @@ from idlgen.frontend.pptokens import (
     UNTERMINATED_RE,
     Macro,
     Tok,
-    decode,
     hit_regex_cache,
     join,
     outside_literal,
     read_file,
     tokenize,
 )
+from idlgen.frontend.sourcefiles import Lookup, decode_source, find_source
 from idlgen.inputfiles import MAX_SOURCE_BYTES, UnreadableFile
 
 __all__ = [
@@ -84,6 +84,20 @@ PREDEFINED_MACROS: dict[str, str] = {
     "_WIN32": "1",
     "__midl": "501",
 }
+
+#: A string literal from its opening quote to its closing one, across line breaks.
+_MULTILINE_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+
+#: ``NAME`` or ``NAME(a, b)`` / ``NAME(a, ...)``: what ``-D NAME[=VALUE]`` may define.
+_MACRO_HEAD_RE = re.compile(
+    r"[A-Za-z_]\w*(?:\(\s*(?:(?:[A-Za-z_]\w*\s*,\s*)*(?:[A-Za-z_]\w*|\.\.\.)\s*)?\))?"
+)
+
+
+def is_macro_head(text: str) -> bool:
+    """True for a macro name, or a function-like one with its parameters: ``F(x, y)``."""
+    return _MACRO_HEAD_RE.fullmatch(text) is not None
+
 
 MAX_INCLUDE_DEPTH = 200
 MAX_EXPANSION_STEPS = 50_000
@@ -178,8 +192,15 @@ class _Cond:
 
 
 class _Preprocessor:
-    def __init__(self, main_path: str, include_dirs: Sequence[str], sink: DiagnosticSink) -> None:
+    def __init__(
+        self,
+        main_path: str,
+        include_dirs: Sequence[str],
+        sink: DiagnosticSink,
+        code_page: str | None = None,
+    ) -> None:
         self.main_path = main_path
+        self.code_page = code_page
         self.include_dirs = list(include_dirs)
         self.sink = sink
         self.macros: dict[str, Macro] = {}
@@ -460,16 +481,14 @@ class _Preprocessor:
                 "preprocessing stopped",
             )
 
-    def find_include(self, name: str, quoted: bool) -> str | None:
+    def find_include(self, name: str, quoted: bool) -> Lookup:
+        """``"name"``: the including file's directory, then the include directories;
+        ``<name>``: only those (see :func:`~idlgen.frontend.sourcefiles.find_source`)."""
         dirs: list[str] = []
         if quoted:
             dirs.append(os.path.dirname(self.cur_file) or ".")
         dirs.extend(self.include_dirs)
-        for d in dirs:
-            candidate = os.path.join(d, name)
-            if os.path.isfile(candidate):
-                return candidate
-        return None
+        return find_source(name, dirs)
 
     def process_file(self, path: str, text: str | None, span: Span | None) -> None:
         if text is None:
@@ -479,11 +498,13 @@ class _Preprocessor:
                 self.sink.error(span or Span(path, 0, 0), exc.message)
                 return
             self._spend_bytes(len(data), span or Span(path, 0, 0))
-            text, bad = decode(data)
+            decoded = decode_source(data, self.code_page)
+            text = decoded.text
+            bad = decoded.bad_offset
             if bad is not None:
-                line = data.count(b"\n", 0, bad) + 1
-                col = bad - (data.rfind(b"\n", 0, bad) + 1) + 1
-                self.sink.error(Span(path, line, col), "invalid UTF-8 in the source file")
+                line = text.count("\n", 0, bad) + 1
+                col = bad - (text.rfind("\n", 0, bad) + 1) + 1
+                self.sink.error(Span(path, line, col), f"{decoded.problem} in the source file")
         else:
             self._spend_bytes(len(text), span or Span(path, 0, 0))
             if text.startswith("\ufeff"):
@@ -504,8 +525,13 @@ class _Preprocessor:
         finally:
             self.cur_file, self.cur_line, self.line_file, self.line_delta = saved
 
-    def _strip(self, path: str, text: str) -> str:
-        """Blank out comments, keeping line count and the columns of what follows them."""
+    def _strip(self, path: str, text: str, joins: list[tuple[int, int]]) -> str:
+        """Blank out comments, keeping line count and the columns of what follows them.
+
+        A comment running over line breaks inside a directive is one space, as in C: the
+        directive goes on after it (``#define F(x) /* ... */ body`` over two lines); each
+        such join is added to *joins* as (0-based logical line, lines joined to it).
+        """
         sink = self.sink
 
         def repl(m: re.Match[str]) -> str:
@@ -524,6 +550,11 @@ class _Preprocessor:
             k = s.count("\n")
             if not k:
                 return code + " " * len(s)
+            pos = m.start(2)
+            line_start = text.rfind("\n", 0, pos) + 1
+            if text[line_start:pos].lstrip(" \t\f\v\r").startswith("#"):
+                joins.append((text.count("\n", 0, pos), k))
+                return code + " "
             return code + "\n" * k + " " * (len(s) - s.rfind("\n") - 1)
 
         return CODE_THEN_COMMENT_RE.sub(repl, text)
@@ -592,7 +623,14 @@ class _Preprocessor:
                     l2p.append(i)
             text = "\n".join(logical)
         if "/*" in text or "//" in text:
-            text = self._strip(path, text)
+            joins: list[tuple[int, int]] = []
+            text = self._strip(path, text, joins)
+            if joins:
+                # the lines a comment joined to a directive are gone from the logical lines
+                if l2p is None:
+                    l2p = list(range(text.count("\n") + sum(k for _, k in joins) + 2))
+                for joined_line, k in reversed(joins):
+                    del l2p[joined_line + 2 : joined_line + 2 + k]
         if not text.endswith("\n"):
             text += "\n"
         conds: list[_Cond] = []
@@ -629,13 +667,37 @@ class _Preprocessor:
     ) -> None:
         macros = self.macros
         bad = UNTERMINATED_RE.search(text, start, end)
+        newlines_in_strings: list[int] = []
         while bad is not None:
             q = bad.start(1)
             row = text.count("\n", start, q)
             col = q - (text.rfind("\n", 0, q) + 1) + 1
             line = (l2p[line_no + row] if l2p is not None else line_no + row) + self.line_delta
-            self.sink.error(Span(path, line, col), f"missing terminating {text[q]} character")
-            bad = UNTERMINATED_RE.search(text, text.find("\n", q) + 1, end)
+            resume = text.find("\n", q) + 1
+            closed = _MULTILINE_STRING_RE.match(text, q) if text[q] == '"' else None
+            if closed is not None and closed.end() <= end:
+                # MIDL (and widl, with a warning) reads a string across a line break
+                last = line + text.count("\n", q, closed.end())
+                self.sink.warning(
+                    Span(path, line, col),
+                    f"newline in string constant (the string ends on line {last})",
+                )
+                newlines_in_strings.extend(
+                    i for i in range(q, closed.end()) if text[i] == "\n" and text[i - 1] != "\\"
+                )
+                resume = text.find("\n", closed.end()) + 1
+            else:
+                self.sink.error(Span(path, line, col), f"missing terminating {text[q]} character")
+            bad = UNTERMINATED_RE.search(text, resume, end) if resume else None
+        if newlines_in_strings:
+            # an escaped newline: the parser reads one string, and line numbers stay
+            pieces, last_end = [], start
+            for i in newlines_in_strings:
+                pieces.append(text[last_end:i])
+                pieces.append("\\")
+                last_end = i
+            pieces.append(text[last_end:end])
+            text, start, end = "".join(pieces), 0, end - start + len(newlines_in_strings)
         idents = set(IDENT_RE.findall(text, start, end))
         hits = idents.intersection(macros)
         if not hits:
@@ -856,7 +918,11 @@ class _Preprocessor:
         else:
             self.sink.error(span, '#include expects "FILENAME" or <FILENAME>')
             return
-        found = self.find_include(name, quoted)
+        lookup = self.find_include(name, quoted)
+        found = lookup.path
+        if lookup.ambiguous:
+            self.sink.error(span, lookup.ambiguity_message(name))
+            return
         if found is None:
             self.sink.error(span, f"cannot open include file '{name}'")
             return
@@ -915,21 +981,30 @@ def preprocess(
     include_dirs: Sequence[str] = (),
     macro_ops: Sequence[tuple[str, ...]] = (),
     sink: DiagnosticSink,
+    code_page: str | None = None,
 ) -> PreprocessedSource:
     """Preprocess *path* (or *text* standing for it) with a fresh macro table.
 
+    Files read are decoded by :func:`~idlgen.frontend.sourcefiles.decode_source`: UTF-8 or
+    UTF-16 when a BOM or the bytes say so, else the Windows *code_page* (default cp1252).
+
     The table starts from :data:`PREDEFINED_MACROS`, then applies *macro_ops*
-    (``("define", NAME, VALUE|None)`` / ``("undef", NAME, None)``) in order.
+    (``("define", NAME, VALUE|None)`` / ``("undef", NAME, None)``) in order; a NAME
+    with parameters (``F(x)``) defines a function-like macro.
     ``#include "x"`` searches the including file's directory, then
     *include_dirs* in order; ``<x>`` only *include_dirs*.
     """
-    pp = _Preprocessor(path, include_dirs, sink)
+    pp = _Preprocessor(path, include_dirs, sink, code_page)
     for name, value in PREDEFINED_MACROS.items():
         pp.define_text(name, value)
     for op in macro_ops:
         kind, macro = op[0], op[1]
         op_value = op[2] if len(op) > 2 else None
-        if kind == "define":
+        if kind == "define" and "(" in macro:
+            # `-D "DECLARE_HANDLE(n)=typedef void *n"`, as C compilers take it
+            body = "" if op_value is None else op_value
+            pp.parse_define(f"{macro} {body}", Span("<command line>", 0, 0))
+        elif kind == "define":
             pp.define_text(macro, "1" if op_value is None else op_value)
         elif kind == "undef":
             pp.macros.pop(macro, None)

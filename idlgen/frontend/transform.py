@@ -13,7 +13,6 @@ without a name, a struct with neither tag nor body) are raised as
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Any, TypeVar
 from lark import Token, Transformer
 
 from idlgen.diagnostics import NO_SPAN, Span
+from idlgen.frontend.sourcefiles import DEFAULT_CODE_PAGE, decode_bytes
 from idlgen.model import (
     C_BINARY_PRECEDENCE,
     ApiContract,
@@ -236,18 +236,57 @@ def _normalise_base_type(words: Sequence[str]) -> str:
     return " ".join(([sign] if sign else []) + rest)
 
 
-def _unescape(body: str) -> str:
-    """Decode C escapes in a string literal body (without quotes)."""
+_ESCAPE = re.compile(
+    r"\\(?:x([0-9A-Fa-f]+)|([0-7]{1,3})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S
+)
+_SIMPLE_ESCAPES = {
+    "n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
+    "\\": "\\", "'": "'", '"': '"', "?": "?",
+}  # fmt: skip
+
+
+def _unescape(body: str, code_page: str = DEFAULT_CODE_PAGE, *, wide: bool = False) -> str:
+    """Decode the C escapes of a string or character literal body (without quotes).
+
+    In a narrow literal, ``\\xNN`` and octal escapes are bytes of the Windows *code_page*
+    (``"Don\\x92t"`` is "Don\\u2019t" in cp1252), decoded run by run so multi-byte code pages
+    work; in a wide one (``L"..."``) they are code units.  An unknown escape keeps its
+    character; ``\\u``/``\\U`` name Unicode characters.
+    """
     if "\\" not in body:
         return body
-    try:
-        value = ast.literal_eval('"' + body.replace('"', '\\"').replace('\\\\"', '\\"') + '"')
-    except (ValueError, SyntaxError):
-        return body
-    if not isinstance(value, str):
-        return body
+    out: list[str] = []
+    pending = bytearray()
+    pos = 0
+    for m in _ESCAPE.finditer(body):
+        if m.start() > pos:
+            _flush(pending, out, code_page)
+            out.append(body[pos : m.start()])
+        pos = m.end()
+        hexa, octal, u4, u8, other = m.groups()
+        number = int(hexa, 16) if hexa else int(octal, 8) if octal else None
+        if number is not None and not wide and number <= 0xFF:
+            pending.append(number)
+            continue
+        _flush(pending, out, code_page)
+        if number is not None:
+            out.append(chr(number) if number <= 0x10FFFF else "\ufffd")
+        elif u4 or u8:
+            code = int(u4 or u8, 16)
+            out.append(chr(code) if code <= 0x10FFFF else "\ufffd")
+        else:
+            out.append(_SIMPLE_ESCAPES.get(other, other))
+    _flush(pending, out, code_page)
+    out.append(body[pos:])
     # `\ud83d\ude00` is one character; a lone surrogate is none (U+FFFD: no text may hold it)
-    return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return "".join(out).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def _flush(pending: bytearray, out: list[str], code_page: str) -> None:
+    """Decode the bytes of escapes collected so far (ASCII as is) into *out*."""
+    if pending:
+        out.append(decode_bytes(bytes(pending), code_page))
+        pending.clear()
 
 
 def _parse_number(text: str) -> int | float:
@@ -277,6 +316,8 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
         self.locate = locate
         #: ``#pragma pack`` as the parse goes (the parser applies the preprocessor's pragmas)
         self.packing = PackState()
+        #: the Windows code page of bytes written as escapes in narrow string literals
+        self.code_page = DEFAULT_CODE_PAGE
 
     # ------------------------------------------------------------------ spans
 
@@ -313,6 +354,10 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
     def import_statement(self, items: list[Any]) -> list[Declaration]:
         out: list[Declaration] = []
         for text, tok in items:
+            raw = tok.value[1:-1]
+            if "\\" in raw and _unescape(raw, self.code_page) == text:
+                # a file name, not C text: `import "..\inc\a.idl"` keeps its backslashes
+                text = raw
             out.append(self._decl(Import(text, span=self.span(tok))))
         return out
 
@@ -341,8 +386,9 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
     def string_literal(self, items: list[Token]) -> tuple[str, Token]:
         parts = []
         for tok in items:
-            body = tok.value[2:-1] if tok.type == "WSTRING" else tok.value[1:-1]
-            parts.append(_unescape(body))
+            wide = tok.type == "WSTRING"
+            body = tok.value[2:-1] if wide else tok.value[1:-1]
+            parts.append(_unescape(body, self.code_page, wide=wide))
         return "".join(parts), items[0]
 
     # ------------------------------------------------------------------ WinRT blocks
@@ -837,6 +883,12 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
     def callconv(self, items: list[Token]) -> Token:
         return items[0]
 
+    def memory_model_declarator(self, items: list[Any]) -> _Declarator:
+        """``(__RPC_FAR *pfn)``: the keyword changes nothing."""
+        inner = items[-1]
+        assert isinstance(inner, _Declarator)
+        return inner
+
     def declarator(self, items: list[Any]) -> _Declarator:
         d = items[0]
         assert isinstance(d, _Declarator)
@@ -986,8 +1038,9 @@ class ModelBuilder(Transformer[Token, list[Declaration]]):
 
     def char_literal(self, items: list[Token]) -> Literal:
         tok = items[0]
-        body = tok.value[2:-1] if tok.value.startswith("L") else tok.value[1:-1]
-        text = _unescape(body)
+        wide = tok.value.startswith("L")
+        body = tok.value[2:-1] if wide else tok.value[1:-1]
+        text = _unescape(body, self.code_page, wide=wide)
         return Literal(ord(text[0]) if text else 0, tok.value, "char", span=self.span(tok))
 
     def name(self, items: list[Token]) -> NameExpr:
