@@ -13,7 +13,7 @@ Python object:
 - ``AddRef``/``Release`` count native references: while the count is above zero the record
   holds the Python object, so it stays alive; at zero the record lets it go (and it is collected
   when nothing else in Python holds it);
-- IDispatch's four methods are served by :mod:`~idlgen.runtime.native.dispatch`, every other
+- IDispatch's four methods are served by :mod:`~idlgen.runtime.native.dispatch_server`, every other
   slot by a :class:`~idlgen.runtime.native.callee.CalleePlan` built on its first call.
 
 The blocks of a released record are kept for a while (the last :data:`KEEP_RELEASED`
@@ -161,7 +161,7 @@ class _Vtable:
         if level is d.IUNKNOWN:
             return _unknown_function(m, abi)
         if level is d.IDISPATCH:
-            from idlgen.runtime.native import dispatch
+            from idlgen.runtime.native import dispatch_server as dispatch
 
             return dispatch.server_function(m, self.info, abi)
         what = f"{level.name}.{m.name}"
