@@ -90,6 +90,13 @@ typedef struct IDispatchVtbl {
                                         VARIANT *, EXCEPINFO *, UINT *);
 } IDispatchVtbl;
 
+typedef struct ITestDualVtbl {
+    IDispatchVtbl dispatch;
+    HRESULT (STDMETHODCALLTYPE *get_Value)(void *, LONG *);
+    HRESULT (STDMETHODCALLTYPE *put_Value)(void *, LONG);
+    HRESULT (STDMETHODCALLTYPE *Twice)(void *, LONG, LONG *);
+} ITestDualVtbl;
+
 typedef struct IConnectionPointContainerVtbl {
     IUnknownVtbl unknown;
     HRESULT (STDMETHODCALLTYPE *EnumConnectionPoints)(void *, void **);
@@ -994,4 +1001,40 @@ EXPORT HRESULT WINAPI CallDropped(void)
     HRESULT hr = UNK(held)->QueryInterface(held, &IID_IUnknown_, &again);
     held = NULL;
     return hr;
+}
+
+/* ------------------------------------------------------------------ benchmarks/native.py */
+
+EXPORT LONG WINAPI CallIncrement(void *object, LONG times)
+{
+    LONG sum = 0;
+    for (LONG i = 0; i < times; i++) sum += VT(object, ITestObjectVtbl)->Increment(object, i);
+    return sum;
+}
+
+EXPORT LONG WINAPI CallTwice(void *object, LONG times)
+{
+    LONG sum = 0, y = 0;
+    for (LONG i = 0; i < times; i++) {
+        if (FAILED(VT(object, ITestDualVtbl)->Twice(object, i, &y))) return -1;
+        sum += y;
+    }
+    return sum;
+}
+
+EXPORT LONG WINAPI InvokeTwice(void *object, LONG times)
+{
+    LONG sum = 0;
+    VARIANT arg, result;
+    memset(&arg, 0, sizeof arg);
+    memset(&result, 0, sizeof result);
+    for (LONG i = 0; i < times; i++) {
+        arg.vt = VT_I4;
+        arg.lVal = i;
+        if (FAILED(invoke(object, 2, DISPATCH_METHOD, &arg, 1, NULL, 0, &result, NULL, NULL)) ||
+            result.vt != VT_I4)
+            return -1;
+        sum += result.lVal;
+    }
+    return sum;
 }

@@ -19,13 +19,23 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from idlgen.runtime.native import _ffi
+from idlgen.runtime.native._memory import CTYPES, FORMATS, value_writer
 
-__all__ = ["Handler", "closure", "write_result"]
+__all__ = [
+    "Handler",
+    "closure",
+    "register_normalizer",
+    "register_type",
+    "result_writer",
+    "write_result",
+]
 
 log = logging.getLogger("idlgen.runtime.native")
 
@@ -52,22 +62,82 @@ _TRAMPOLINE = _TRAMPOLINE_FUNCTION(_trampoline)
 _TRAMPOLINE_ADDRESS = ctypes.cast(_TRAMPOLINE, ctypes.c_void_p).value
 
 
-def write_result(ret: int, rtype: str, value: int | float) -> None:
-    """Store *value* as a result of type code *rtype* the way libffi expects: integers
-    narrower than a register widened to a whole ``ffi_arg``, floats as they are."""
-    if not ret or rtype == "void":
-        return
+#: result type code -> (bits, signed) of the integer register libffi widens it to
+_INTEGERS = {
+    "i8": (8, True),
+    "u8": (8, False),
+    "i16": (16, True),
+    "u16": (16, False),
+    "i32": (32, True),
+    "u32": (32, False),
+    "i64": (64, True),
+    "u64": (64, False),
+    "iptr": (64, True),
+    "uptr": (64, False),
+    "char8": (8, True),
+    "char16": (16, False),
+    "hresult": (32, True),
+    "bool32": (32, True),
+    "bool8": (8, False),
+    "vbool": (16, True),
+    "cy": (64, True),
+}
+_WRITE_SIGNED = value_writer("q")
+_WRITE_FLOAT = value_writer("f")
+_WRITE_DOUBLE = value_writer("d")
+
+
+@functools.cache
+def register_normalizer(rtype: str) -> Callable[[Any], Any]:
+    """``normal(value)``: a result of type code *rtype* in the range of its C type (an
+    HRESULT given unsigned becomes the negative int32 it is; a pointer may be None)."""
+    if rtype in ("f32", "f64", "date"):
+        return float
+    if rtype == "void":
+        return lambda value: None
+    bits, signed = _INTEGERS[rtype]
+    mask, top = (1 << bits) - 1, 1 << (bits - 1)
+
+    def normal(value: Any) -> int:
+        number = int(value or 0) & mask
+        return number - (1 << bits) if signed and number & top else number
+
+    return normal
+
+
+def register_type(rtype: str) -> Any:
+    """The ctypes result type of a ctypes callback returning type code *rtype*."""
+    if rtype == "void":
+        return None
+    if rtype == "uptr":
+        return ctypes.c_void_p
+    return CTYPES[FORMATS[rtype]]
+
+
+@functools.cache
+def result_writer(rtype: str) -> Callable[[int, Any], None]:
+    """``store(ret, value)``: :func:`write_result` for one result type, prepared."""
+    if rtype == "void":
+        return lambda ret, value: None
     if rtype == "f32":
-        ctypes.c_float.from_address(ret).value = float(value)
-    elif rtype in ("f64", "date"):
-        ctypes.c_double.from_address(ret).value = float(value)
-    elif rtype in ("u8", "u16", "u32", "u64", "uptr", "bool8", "char16"):
-        ctypes.c_uint64.from_address(ret).value = int(value) & 0xFFFF_FFFF_FFFF_FFFF
-    else:  # signed integers, HRESULT, BOOL, VARIANT_BOOL, pointers
-        number = int(value)
-        if number >= 1 << 63:
-            number -= 1 << 64
-        ctypes.c_int64.from_address(ret).value = number
+        return lambda ret, value: _WRITE_FLOAT(ret, float(value)) if ret else None
+    if rtype in ("f64", "date"):
+        return lambda ret, value: _WRITE_DOUBLE(ret, float(value)) if ret else None
+    normal = register_normalizer(rtype)
+
+    def store(ret: int, value: Any) -> None:
+        if ret:
+            number = normal(value)
+            _WRITE_SIGNED(ret, number - (1 << 64) if number >= 1 << 63 else number)
+
+    return store
+
+
+def write_result(ret: int, rtype: str, value: Any) -> None:
+    """Store *value* as a result of type code *rtype* the way libffi expects: integers
+    narrower than a register widened to a whole (sign-extended) ``ffi_arg``, floats as they
+    are."""
+    result_writer(rtype)(ret, value)
 
 
 def closure(cif: _ffi.Cif, handler: Handler, rtype: str, on_error: int, what: str) -> int:

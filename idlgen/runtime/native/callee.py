@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import ctypes
 import logging
-import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -30,11 +29,10 @@ from idlgen.runtime.interfaces import ByRef
 from idlgen.runtime.metadata import MemberInfo
 from idlgen.runtime.native import automation as ole
 from idlgen.runtime.native import description as d
-from idlgen.runtime.native.callbacks import write_result
+from idlgen.runtime.native._memory import FORMATS, value_reader, value_writer
 from idlgen.runtime.native.layouts import to_layout
 from idlgen.runtime.native.marshal import (
     _BOOLS,
-    Plan,
     _is_aggregate,
     _is_char,
     _read_c_string,
@@ -60,7 +58,7 @@ from idlgen.runtime.native.typecodes import (
     parse_type,
 )
 
-__all__ = ["CalleePlan", "hresult_for", "read_in", "write_out"]
+__all__ = ["CalleePlan", "c_formats", "hresult_for", "raw_in", "read_in", "write_out"]
 
 log = logging.getLogger("idlgen.runtime.native")
 
@@ -92,23 +90,47 @@ def _pointer_at(address: int) -> int:
 
 # --------------------------------------------------------------------------- C -> Python
 
+#: ``convert(raw)``: the Python value of a C scalar or pointer as read (a pointer is an int,
+#: 0 or None for NULL)
+Converter = Callable[[Any], Any]
+
+
+def raw_in(ct: CType, scope: Scope, abi: int) -> tuple[str, Converter] | None:
+    """For a C type passed as one scalar or pointer: its ``struct`` format and the
+    conversion of its raw value to Python; None for a type passed by value as a block of
+    memory (a structure, a GUID, a DECIMAL, a VARIANT)."""
+    if isinstance(ct, Scalar):
+        if ct.name not in FORMATS:
+            return None
+        return FORMATS[ct.name], _scalar_converter(ct.name)
+    if isinstance(ct, PointerTo):
+        return "P", _pointer_converter(ct.target, scope, abi)
+    if isinstance(ct, SafeArrayOf):
+        element = ct.element
+
+        def convert_safearray(array: int | None) -> list[Any] | None:
+            return safearray_items(element, array, scope, abi) if array else None
+
+        return "P", convert_safearray
+    return None
+
 
 def read_in(ct: CType, scope: Scope, abi: int) -> Reader:
     """``read(address)``: the Python value of the C value of type *ct* stored at *address*
     (copied; interface pointers become proxies with references of their own, or the Python
     object itself when the pointer is one :func:`expose` made)."""
+    raw = raw_in(ct, scope, abi)
+    if raw is not None:
+        fetch, convert = value_reader(raw[0]), raw[1]
+        return lambda address: convert(fetch(address))
     if isinstance(ct, Scalar):
-        return _scalar_reader(ct.name, abi)
-    if isinstance(ct, PointerTo):
-        return _pointer_reader(ct.target, scope, abi)
-    if isinstance(ct, SafeArrayOf):
-        element = ct.element
-
-        def read_safearray(address: int) -> list[Any] | None:
-            array = _pointer_at(address)
-            return safearray_items(element, array, scope, abi) if array else None
-
-        return read_safearray
+        if ct.name == "guid":
+            return lambda address: ole.GUID.from_address(address).to_uuid()
+        if ct.name == "decimal":
+            return lambda address: ole.decimal_to_python(ole.DECIMAL.from_address(address))
+        if ct.name == "variant":
+            return lambda address: variant_value(ole.VARIANT.from_address(address), abi)
+        raise TypeError(f"{ct.name} has no value")
     if isinstance(ct, ArrayOf):
         return _items_reader(ct.element, scope, abi, ct.count)
     assert isinstance(ct, Named)
@@ -119,57 +141,40 @@ def read_in(ct: CType, scope: Scope, abi: int) -> Reader:
     return lambda address: cls.from_buffer_copy(ctypes.string_at(address, size))
 
 
-def _scalar_reader(name: str, abi: int) -> Reader:
-    if name == "void":
-        raise TypeError("void has no value")
-    if name == "guid":
-        return lambda address: ole.GUID.from_address(address).to_uuid()
-    if name == "decimal":
-        return lambda address: ole.decimal_to_python(ole.DECIMAL.from_address(address))
-    if name == "variant":
-        return lambda address: variant_value(ole.VARIANT.from_address(address), abi)
-    if name == "bstr":
-
-        def read_bstr(address: int) -> str:
-            return ole.read_bstr(_pointer_at(address))  # a NULL BSTR is the empty string
-
-        return read_bstr
-    storage = storage_type(Scalar(name), _NO_LAYOUTS)
+def _scalar_converter(name: str) -> Converter:
     if name in _BOOLS:
-        return lambda address: bool(storage.from_address(address).value)
+        return bool
     if name == "date":
-        return lambda address: ole.date_to_python(storage.from_address(address).value)
+        return ole.date_to_python
     if name == "cy":
-        return lambda address: ole.cy_to_python(storage.from_address(address).value)
+        return ole.cy_to_python
     if name == "hresult":
-        return lambda address: storage.from_address(address).value & 0xFFFFFFFF
-    return lambda address: storage.from_address(address).value
+        return lambda raw: raw & 0xFFFFFFFF
+    if name == "bstr":
+        return lambda raw: ole.read_bstr(raw or 0)  # a NULL BSTR is the empty string
+    if name == "fn":
+        return lambda raw: raw or None
+    return _same
 
 
-def _pointer_reader(target: CType, scope: Scope, abi: int) -> Reader:
+def _same(raw: Any) -> Any:
+    return raw
+
+
+def _pointer_converter(target: CType, scope: Scope, abi: int) -> Converter:
     if isinstance(target, Named) and target.kind == "iface":
         info = scope.interface(target.name)
         expose = _expose()
-        return lambda address: expose.interface_in(_pointer_at(address), info, abi)
+        return lambda raw: expose.interface_in(raw or 0, info, abi)
     if _is_char(target):
         wide = isinstance(target, Scalar) and target.name == "char16"
-
-        def read_string(address: int) -> str | None:
-            text = _pointer_at(address)
-            return _read_c_string(text, wide) if text else None
-
-        return read_string
+        return lambda raw: _read_c_string(raw, wide) if raw else None
     if (isinstance(target, Scalar) and target.name == "void") or (
         isinstance(target, Named) and target.kind == "opaque"
     ):
-        return lambda address: _pointer_at(address) or None
+        return lambda raw: raw or None
     inner = read_in(target, scope, abi)
-
-    def read_pointed(address: int) -> Any:
-        pointer = _pointer_at(address)
-        return inner(pointer) if pointer else None
-
-    return read_pointed
+    return lambda raw: inner(raw) if raw else None
 
 
 def _items_reader(element: CType, scope: Scope, abi: int, count: int) -> Reader:
@@ -380,15 +385,19 @@ _NO_LAYOUTS = _NoLayouts(None, ())
 
 
 class _Input:
-    """One ``[in]``/``[in, out]`` parameter: where it is and how it is read."""
+    """One parameter the Python method receives: where it is and how it is read."""
 
-    __slots__ = ("array", "byref", "c_index", "name", "pointed", "read", "zero")
+    __slots__ = ("array", "byref", "c_index", "convert", "name", "pointed", "read", "zero")
 
-    def __init__(self, c_index: int, name: str, read: Reader, pointed: bool) -> None:
+    def __init__(self, c_index: int, name: str) -> None:
         self.c_index = c_index
         self.name = name
-        self.read = read
-        self.pointed = pointed  # the argument is a pointer to the value (in, out)
+        #: the raw C value (a scalar or pointer) to Python; None: read at an address
+        self.convert: Converter | None = None
+        #: the value at an address: the argument's own (a structure by value), or where the
+        #: argument points (``pointed``: an [in, out] value, an event's [out] ByRef)
+        self.read: Reader | None = None
+        self.pointed = False
         self.array: tuple[CType, d.SizeExpr | None, int | None] | None = None
         self.byref = False  # given to an event handler as a ByRef
         self.zero = 0  # bytes of an [out] value set to zero before it is read
@@ -404,6 +413,7 @@ class _Output:
         "inout",
         "name",
         "old_size",
+        "plain",
         "size",
         "sized",
         "write",
@@ -419,10 +429,34 @@ class _Output:
         self.sized: tuple[CType, d.SizeExpr, int | None] | None = None
         self.iid_is: str | None = None
         self.inout = False
+        #: for a scalar owning nothing: (convert the Python value, store it at an address)
+        self.plain: tuple[Callable[[Any], Any], Callable[[int, Any], None]] | None = None
+
+
+def c_formats(method: d.Method, scope: Scope, abi: int) -> list[str | None]:
+    """The ``struct`` format of each C argument of a method (``this`` first, then the hidden
+    result pointer of a structure returned by value): None for an argument passed by value
+    as a block of memory (then only libffi can hand it over)."""
+    formats: list[str | None] = ["P"]
+    if _is_aggregate(parse_type(method.returns)):
+        formats.append("P")
+    for p in method.params:
+        ct = parse_type(p.type)
+        if p.direction != "in" or isinstance(ct, ArrayOf):
+            formats.append("P")
+            continue
+        raw = raw_in(ct, scope, abi)
+        formats.append(raw[0] if raw is not None else None)
+    return formats
 
 
 class CalleePlan:
-    """How native code calls one described method of a Python implementation."""
+    """How native code calls one described method of a Python implementation.
+
+    ``run(obj, c)`` takes the C arguments as *c*: for each, its raw value (a scalar, a pointer
+    as an int) where :func:`c_formats` gives a format, else the address where it is stored;
+    it returns what goes into the result register.
+    """
 
     def __init__(
         self,
@@ -431,7 +465,6 @@ class CalleePlan:
         member: MemberInfo,
         scope: Scope,
         abi: int,
-        forward: Plan | None = None,
         *,
         sink: bool = False,
     ) -> None:
@@ -439,65 +472,78 @@ class CalleePlan:
         #: the event handler convention (generated sink classes): [out] and [in, out] values
         #: are ByRef arguments the handler sets, its result is not used
         self.sink = sink
-        self.member = member
         self.abi = abi
+        self.formats = c_formats(method, scope, abi)
         self._element_readers: dict[int, tuple[Reader | None, int]] = {}
-        forward = forward or Plan(qualname, method.returns, method.params, scope, abi, method=True)
-        self.cif = forward.cif
         rtype = parse_type(method.returns)
         self.hresult = isinstance(rtype, Scalar) and rtype.name == "hresult"
-        self.struct_return = forward.struct_return
+        self.struct_return = _is_aggregate(rtype)
         self.returns: Writer | None = None
+        #: the type code of what the result register holds
         self.return_code = "void"
+        self.convert_return: Callable[[Any], Any] = _address
         if self.struct_return:
             self.returns = write_out(rtype, scope, abi)
             self.return_size = ctypes.sizeof(storage_type(rtype, scope))
             self.return_code = "uptr"
         elif isinstance(rtype, Scalar):
-            self.return_code = rtype.name if rtype.name not in ("bstr", "fn") else "uptr"
+            if rtype.name in ("bstr", "fn"):
+                raise TypeError(f"a callee cannot return {rtype.name} by value")
+            self.return_code = rtype.name
             if rtype.name not in ("void", "hresult"):
-                if rtype.name in ("bstr", "variant", "guid", "decimal", "fn"):
-                    raise TypeError(f"a callee cannot return {rtype.name} by value")
                 self.convert_return = scalar_converter(rtype.name)
         elif isinstance(rtype, PointerTo) and (
             (isinstance(rtype.target, Scalar) and rtype.target.name == "void")
             or (isinstance(rtype.target, Named) and rtype.target.kind == "opaque")
         ):
             self.return_code = "uptr"
-            self.convert_return = _address
         else:
             raise TypeError(f"a callee cannot return {method.returns}")
         self.has_value = self.return_code != "void" and not self.hresult and not self.struct_return
         first = 2 if self.struct_return else 1
-        self.nargs = first + len(method.params)
         self.inputs: list[_Input] = []
         self.outputs: list[_Output] = []
         for offset, p in enumerate(method.params):
             self._add(first + offset, p, parse_type(p.type), scope)
         self.results = len(self.outputs) + (1 if self.has_value or self.struct_return else 0)
-        self.needs_values = any(i.array is not None for i in self.inputs) or any(
-            o.sized is not None or o.iid_is is not None for o in self.outputs
-        )
         kind = member.kind
         self.call_kind = "call" if kind == "method" or member.is_indexed else kind
         self.attribute = member.python_name
+        #: ``run(obj, c)``: run the method for native code; the result register
+        self.run: Callable[[Any, Sequence[Any]], Any] = (
+            self._fast_run() if self._plain() else self._general_run
+        )
+
+    def _plain(self) -> bool:
+        """True when every argument is a scalar or pointer Python gets as a value and every
+        [out] a scalar owning nothing (most methods): they take :meth:`_fast_run`."""
+        return (
+            not self.sink
+            and not self.struct_return
+            and all(e.convert is not None for e in self.inputs)
+            and all(o.plain is not None and not o.inout for o in self.outputs)
+        )
 
     def _add(self, c_index: int, p: d.Param, ct: CType, scope: Scope) -> None:
         abi = self.abi
+        entry = _Input(c_index, p.name)
         if p.direction == "in":
             sized = p.size_is is not None or p.length_is is not None
             if isinstance(ct, ArrayOf) or (isinstance(ct, PointerTo) and sized):
                 element = ct.element if isinstance(ct, ArrayOf) else ct.target
                 fixed = ct.count if isinstance(ct, ArrayOf) else None
-                entry = _Input(c_index, p.name, _no_reader, False)
                 entry.array = (element, p.length_is or p.size_is, fixed)
                 self._element_readers[id(entry)] = (
                     read_in(element, scope, abi) if not _is_char(element) else None,
                     ctypes.sizeof(storage_type(element, scope)),
                 )
-                self.inputs.append(entry)
-                return
-            self.inputs.append(_Input(c_index, p.name, read_in(ct, scope, abi), False))
+            else:
+                raw = raw_in(ct, scope, abi)
+                if raw is not None:
+                    entry.convert = raw[1]
+                else:
+                    entry.read = read_in(ct, scope, abi)
+            self.inputs.append(entry)
             return
         if isinstance(ct, ArrayOf):
             ct = PointerTo(ct.element) if not (p.size_is or p.length_is) else ct
@@ -521,13 +567,16 @@ class CalleePlan:
             out.size = _POINTER_SIZE
         else:
             out.write = write_out(target, scope, abi)
+            if isinstance(target, Scalar) and target.name in _PLAIN:
+                out.plain = (scalar_converter(target.name), value_writer(FORMATS[target.name]))
             size = ctypes.sizeof(storage_type(target, scope))
             out.size = size if not out.inout else 0
             if out.inout:
                 out.old_size = size
                 out.dispose = _dispose(target, scope, abi)
             if out.inout or self.sink:
-                entry = _Input(c_index, p.name, read_in(target, scope, abi), True)
+                entry.read = read_in(target, scope, abi)
+                entry.pointed = True
                 entry.byref = self.sink
                 entry.zero = 0 if out.inout else size
                 self.inputs.append(entry)
@@ -535,18 +584,16 @@ class CalleePlan:
 
     # ------------------------------------------------------------------ calling
 
-    def call(self, obj: Any, ret: int, argv: Sequence[int]) -> None:
-        """Run the method for native code: *argv* are the addresses of the C arguments."""
+    def _general_run(self, obj: Any, c: Sequence[Any]) -> Any:
+        """Run the method for native code (see the class docstring): the result register."""
         values: dict[str, Any] = {}
         for out in self.outputs:
-            if not _pointer_at(argv[out.c_index]):
-                self._fail(ret, argv, E_POINTER)
-                return
+            if not c[out.c_index]:
+                return self.refuse(c, E_POINTER)
         try:
-            args = self._read_inputs(argv, values)
+            args = self._read_inputs(c, values)
         except Exception as exc:
-            self._fail(ret, argv, hresult_for(exc, f"{self.qualname} (reading its arguments)"))
-            return
+            return self.refuse(c, hresult_for(exc, f"{self.qualname} (reading its arguments)"))
         try:
             result = self._invoke(obj, args)
             if self.sink:
@@ -555,37 +602,94 @@ class CalleePlan:
                 result = tuple([result, *refs] if first else refs)
                 if self.results == 1:
                     result = result[0]
-        except AttributeError as exc:
-            if self._missing(obj):
-                log.warning(
-                    "%s: %s has no %r (returning E_NOTIMPL)",
-                    self.qualname,
-                    type(obj).__name__,
-                    self.attribute,
-                )
-                self._fail(ret, argv, E_NOTIMPL)
-                return
-            self._fail(ret, argv, hresult_for(exc, self.qualname))
-            return
-        except BaseException as exc:
-            self._fail(ret, argv, hresult_for(exc, self.qualname))
-            return
+        except BaseException as exc:  # nothing may unwind into C
+            return self.refuse(c, self._raised(obj, exc))
         try:
-            self._store(result, ret, argv, values)
-        except COMError as exc:
-            self._fail(ret, argv, exc.hresult)
-            return
+            return self._store(result, c, values)
         except Exception as exc:
-            log.error(
-                "%s returned %r, which cannot be passed back: %s (returning E_FAIL)",
+            return self.refuse(c, self._unusable(result, exc))
+
+    def _raised(self, obj: Any, exc: BaseException) -> int:
+        """The HRESULT for an exception of the Python method (an attribute it lacks is
+        E_NOTIMPL)."""
+        if isinstance(exc, AttributeError) and self._missing(obj):
+            log.warning(
+                "%s: %s has no %r (returning E_NOTIMPL)",
                 self.qualname,
-                result,
-                exc,
+                type(obj).__name__,
+                self.attribute,
             )
-            self._fail(ret, argv, E_FAIL)
-            return
-        if self.hresult:
-            write_result(ret, "hresult", 0)
+            return E_NOTIMPL
+        return hresult_for(exc, self.qualname)
+
+    def _unusable(self, result: Any, exc: Exception) -> int:
+        """The HRESULT for a result that cannot be given back."""
+        if isinstance(exc, COMError):
+            return exc.hresult
+        log.error(
+            "%s returned %r, which cannot be passed back: %s (returning E_FAIL)",
+            self.qualname,
+            result,
+            exc,
+        )
+        return E_FAIL
+
+    def _fast_run(self) -> Callable[[Any, Sequence[Any]], Any]:
+        """``run`` for plain methods (see :meth:`_plain`), without the bookkeeping."""
+        conversions = [
+            (position, e.c_index, e.convert)
+            for position, e in enumerate(self.inputs)
+            if e.convert is not _same
+        ]
+        indices = [e.c_index for e in self.inputs]
+        outs = [(o.c_index, *o.plain) for o in self.outputs if o.plain is not None]
+        required = [o.c_index for o in self.outputs]
+        kind, attribute, results = self.call_kind, self.attribute, self.results
+        has_value, convert_return = self.has_value, self.convert_return
+        refuse, raised, unusable = self.refuse, self._raised, self._unusable
+
+        def run(obj: Any, c: Sequence[Any]) -> Any:
+            for index in required:
+                if not c[index]:
+                    return refuse(c, E_POINTER)
+            try:
+                args = [c[index] for index in indices]
+                for position, index, convert in conversions:
+                    args[position] = convert(c[index])  # type: ignore[misc]
+                if kind == "call":
+                    result = getattr(obj, attribute)(*args)
+                elif kind == "propget":
+                    result = getattr(obj, attribute)
+                else:
+                    setattr(obj, attribute, args[0] if args else None)
+                    result = None
+            except BaseException as exc:  # nothing may unwind into C
+                return refuse(c, raised(obj, exc))
+            if not results:
+                return 0
+            try:
+                if results == 1:
+                    items: Sequence[Any] = (result,)
+                elif isinstance(result, tuple | list) and len(result) == results:
+                    items = result
+                else:
+                    raise TypeError(f"expected a tuple of {results} values")
+                register = convert_return(items[0]) if has_value else 0
+                if not outs:
+                    return register
+                values = [
+                    (c[index], write, convert(value))
+                    for (index, convert, write), value in zip(
+                        outs, items[1 if has_value else 0 :], strict=True
+                    )
+                ]
+            except Exception as exc:
+                return refuse(c, unusable(result, exc))
+            for target, write, value in values:
+                write(target, value)
+            return register
+
+        return run
 
     def _missing(self, obj: Any) -> bool:
         try:
@@ -594,29 +698,31 @@ class CalleePlan:
             return not hasattr(obj, "__dict__") or self.attribute not in obj.__dict__
         return False
 
-    def _read_inputs(self, argv: Sequence[int], values: dict[str, Any]) -> list[Any]:
+    def _read_inputs(self, c: Sequence[Any], values: dict[str, Any]) -> list[Any]:
         args: list[Any] = []
         for entry in self.inputs:
-            address = argv[entry.c_index]
-            if entry.array is not None:
-                value = self._read_array(entry, address, values)
+            raw = c[entry.c_index]
+            if entry.convert is not None:
+                value = entry.convert(raw)
+            elif entry.array is not None:
+                value = self._read_array(entry, raw, values)
             elif entry.pointed:
-                pointer = _pointer_at(address)
                 if entry.zero:
-                    ctypes.memset(pointer, 0, entry.zero)
-                value = entry.read(pointer)
+                    ctypes.memset(raw, 0, entry.zero)
+                assert entry.read is not None
+                value = entry.read(raw)
                 if entry.byref:
                     value = ByRef(value)
             else:
-                value = entry.read(address)
+                assert entry.read is not None
+                value = entry.read(raw)
             values[entry.name] = value
             args.append(value)
         return args
 
-    def _read_array(self, entry: _Input, address: int, values: dict[str, Any]) -> Any:
+    def _read_array(self, entry: _Input, pointer: int | None, values: dict[str, Any]) -> Any:
         assert entry.array is not None
         element, expr, fixed = entry.array
-        pointer = _pointer_at(address)
         if not pointer:
             return None
         count = fixed if fixed is not None else evaluate_size(expr or 0, values)
@@ -638,7 +744,8 @@ class CalleePlan:
         setattr(obj, self.attribute, args[0] if args else None)
         return None
 
-    def _store(self, result: Any, ret: int, argv: Sequence[int], values: dict[str, Any]) -> None:
+    def _store(self, result: Any, c: Sequence[Any], values: dict[str, Any]) -> Any:
+        """Store the Python result; the value of the result register."""
         if self.results == 0:
             items: Sequence[Any] = ()
         elif self.results == 1:
@@ -649,20 +756,19 @@ class CalleePlan:
             raise TypeError(f"expected a tuple of {self.results} values")
         undo: list[Callable[[], None]] = []
         olds: list[tuple[_Output, bytes]] = []
+        register: Any = 0
         try:
             position = 0
             if self.has_value:
-                value = items[0]
+                register = self.convert_return(items[0])
                 position = 1
-                write_result(ret, self.return_code, self.convert_return(value))
             elif self.struct_return:
                 assert self.returns is not None
-                pointer = _pointer_at(argv[1])
-                self.returns(pointer, items[0], undo)
-                write_result(ret, "uptr", pointer)
+                self.returns(c[1], items[0], undo)
+                register = c[1]
                 position = 1
             for out, value in zip(self.outputs, items[position:], strict=True):
-                target = _pointer_at(argv[out.c_index])
+                target = c[out.c_index]
                 if out.iid_is is not None:
                     pointer = int(
                         _expose().reference_for_iid(value, values.get(out.iid_is), self.abi)
@@ -688,7 +794,7 @@ class CalleePlan:
                 out.write(target, value, undo)
         except BaseException:
             for out, old in olds:  # give the caller its [in, out] values back
-                ctypes.memmove(_pointer_at(argv[out.c_index]), old, len(old))
+                ctypes.memmove(c[out.c_index], old, len(old))
             while undo:
                 undo.pop()()
             raise
@@ -696,30 +802,30 @@ class CalleePlan:
             if out.dispose is not None:
                 buffer = ctypes.create_string_buffer(old, len(old))
                 out.dispose(ctypes.addressof(buffer))
+        return register
 
-    def _fail(self, ret: int, argv: Sequence[int], hr: int) -> None:
-        """Zero the [out] pointers and give *hr* (0 from a method without an HRESULT)."""
+    def refuse(self, c: Sequence[Any], hr: int) -> Any:
+        """Zero the [out] pointers; the result register for a failure *hr* (0 from a method
+        without an HRESULT, the hidden pointer, zeroed, for a structure)."""
         for out in self.outputs:
-            target = _pointer_at(argv[out.c_index])
+            target = c[out.c_index]
             if target and out.size and not out.inout:
                 ctypes.memset(target, 0, out.size)
         if self.hresult:
-            write_result(ret, "hresult", hr)
-        elif self.struct_return:
-            pointer = _pointer_at(argv[1])
-            if pointer:
-                ctypes.memset(pointer, 0, self.return_size)
-            write_result(ret, "uptr", pointer)
-        elif self.return_code != "void":
-            write_result(ret, self.return_code, 0)
+            return hr
+        if self.struct_return:
+            if c[1]:
+                ctypes.memset(c[1], 0, self.return_size)
+            return c[1]
+        return 0
+
+
+#: scalar [out] types that own nothing (stored as they are)
+_PLAIN = frozenset(FORMATS) - {"bstr", "fn"}
 
 
 def _releaser(pointer: int, abi: int) -> Callable[[], None]:
     return lambda: _expose().release_reference(pointer, abi)
-
-
-def _no_reader(address: int) -> Any:
-    raise AssertionError("arrays are read by CalleePlan._read_array")
 
 
 def _address(value: Any) -> int:
@@ -730,8 +836,9 @@ def _address(value: Any) -> int:
     raise TypeError(f"expected an address (int), got {type(value).__name__}")
 
 
-def zero_outputs(method: d.Method, scope: Scope, argv: Sequence[int], first: int) -> None:
-    """Set the ``[out]`` pointers of a call that is refused before any plan could be made."""
+def zero_outputs(method: d.Method, scope: Scope, c: Sequence[Any], first: int) -> None:
+    """Set the ``[out]`` pointers of a call refused before any plan could be made (*c* as
+    for :meth:`CalleePlan.run`)."""
     for offset, p in enumerate(method.params):
         if p.direction != "out":
             continue
@@ -742,7 +849,7 @@ def zero_outputs(method: d.Method, scope: Scope, argv: Sequence[int], first: int
             size = ctypes.sizeof(storage_type(ct.target, scope))
         except (TypeError, ValueError):
             size = _POINTER_SIZE if isinstance(ct.target, PointerTo) else 0
-        target = _pointer_at(argv[first + offset]) if first + offset < len(argv) else 0
+        target = c[first + offset] if first + offset < len(c) else 0
         if target and size:
             ctypes.memset(target, 0, size)
 
@@ -750,11 +857,3 @@ def zero_outputs(method: d.Method, scope: Scope, argv: Sequence[int], first: int
 def is_aggregate_return(method: d.Method) -> bool:
     """True when the method returns a structure through a hidden pointer after ``this``."""
     return _is_aggregate(parse_type(method.returns))
-
-
-def iid_value(value: object) -> uuid.UUID | None:
-    """The IID an ``iid_is`` parameter holds (None when it is not one)."""
-    try:
-        return guid_of(value)
-    except (TypeError, ValueError):
-        return None

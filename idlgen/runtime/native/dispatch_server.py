@@ -54,9 +54,9 @@ from idlgen.runtime.metadata import (
 )
 from idlgen.runtime.native import automation as ole
 from idlgen.runtime.native import description as d
-from idlgen.runtime.native.callbacks import closure, write_result
 from idlgen.runtime.native.callee import hresult_for
 from idlgen.runtime.native.marshal import (
+    _INT_BITS,
     _VT_ELEMENT,
     MISSING,
     Plan,
@@ -153,11 +153,11 @@ class _Refused(Exception):
 # --------------------------------------------------------------------------- coercion
 
 
-def _int_range(code: str) -> tuple[int, int]:
-    from idlgen.runtime.native.marshal import _INT_BITS
-
-    bits, signed = _INT_BITS[code]
-    return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+_INT_RANGES = {
+    code: ((-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1))
+    for code, (bits, signed) in _INT_BITS.items()
+}
+_INT_RANGES["hresult"] = (-(1 << 31), (1 << 32) - 1)  # an HRESULT is given either way
 
 
 def _number(value: Any) -> int | float | decimal.Decimal:
@@ -238,9 +238,7 @@ def coerce(value: Any, ct: CType) -> Any:
         number = _number(value)
         if not isinstance(number, int):
             number = int(decimal.Decimal(number).to_integral_value(decimal.ROUND_HALF_EVEN))
-        low, high = _int_range(name)
-        if name == "hresult":
-            low, high = -(1 << 31), (1 << 32) - 1
+        low, high = _INT_RANGES[name]
         if not low <= number <= high:
             raise _Refused(DISP_E_OVERFLOW)
         return number
@@ -339,13 +337,21 @@ def _dispatch_descriptions(obj: Any, info: d.Interface) -> tuple[d.Interface, ..
     return found
 
 
+_typed_members: dict[tuple[int, int, int], d.Method | None] = {}
+
+
 def _typed_member(infos: Sequence[d.Interface], dispid: int, flags: int) -> d.Method | None:
     """The described method *dispid* names for *flags* (None: no description)."""
+    key = (id(infos), dispid, flags)
+    if key in _typed_members:
+        return _typed_members[key]
+    found = None
     for info in infos:
         found = _typed_member_of(info, dispid, flags)
         if found is not None:
-            return found
-    return None
+            break
+    _typed_members[key] = found
+    return found
 
 
 def _typed_member_of(info: d.Interface, dispid: int, flags: int) -> d.Method | None:
@@ -508,12 +514,11 @@ def _fill_excepinfo(address: int, source: str, text: str, hresult: int) -> None:
     info.scode = hresult - (1 << 32) if hresult >= 1 << 31 else hresult
 
 
-def serve_invoke(obj: Any, info: d.Interface, abi: int, argv: Sequence[int]) -> int:
-    """``IDispatch::Invoke`` of an exposed object: the HRESULT to return."""
-    dispid = ctypes.c_int32.from_address(argv[1]).value
-    riid = _pointer_at(argv[2])
-    flags = ctypes.c_uint16.from_address(argv[4]).value
-    pdp, pres, pexc, parg = (_pointer_at(argv[i]) for i in (5, 6, 7, 8))
+def serve_invoke(obj: Any, info: d.Interface, abi: int, c: Sequence[Any]) -> int:
+    """``IDispatch::Invoke`` of an exposed object (*c*: its C arguments, ``this`` first, the
+    pointers as ints): the HRESULT to return."""
+    dispid, riid, flags = c[1], c[2] or 0, c[4]
+    pdp, pres, pexc, parg = (c[i] or 0 for i in (5, 6, 7, 8))
     if pres:
         ctypes.memset(pres, 0, _VARIANT_SIZE)
     if pexc:
@@ -558,12 +563,9 @@ def serve_invoke(obj: Any, info: d.Interface, abi: int, argv: Sequence[int]) -> 
     return 0
 
 
-def serve_ids_of_names(obj: Any, info: d.Interface, argv: Sequence[int]) -> int:
-    """``IDispatch::GetIDsOfNames`` of an exposed object."""
-    riid = _pointer_at(argv[1])
-    names_at = _pointer_at(argv[2])
-    count = ctypes.c_uint32.from_address(argv[3]).value
-    ids_at = _pointer_at(argv[5])
+def serve_ids_of_names(obj: Any, info: d.Interface, c: Sequence[Any]) -> int:
+    """``IDispatch::GetIDsOfNames`` of an exposed object (*c* as for :func:`serve_invoke`)."""
+    riid, names_at, count, ids_at = c[1] or 0, c[2] or 0, c[3], c[5] or 0
     if not ids_at or (count and not names_at):
         return E_POINTER
     ids = (ctypes.c_int32 * count).from_address(ids_at)
@@ -613,35 +615,30 @@ def _one_by_one(lookup: Callable[..., Any], names: list[str], what: str) -> list
 
 
 def server_function(m: d.Method, info: d.Interface, abi: int) -> int:
-    """The closure of IDispatch slot *m* of an exposed *info* (slots 3 to 6)."""
+    """The function of IDispatch slot *m* of an exposed *info* (slots 3 to 6)."""
+    from idlgen.runtime.native.callee import c_formats
+
     expose = _expose()
     plan = Plan(f"IDispatch.{m.name}", m.returns, m.params, BUILTIN_SCOPE, abi, method=True)
-    count = 1 + len(m.params)
     what = f"{info.name}.{m.name}"
 
-    def handler(ret: int, args: int) -> None:
-        argv = expose.arguments(args, count)
-        this = _pointer_at(argv[0])
-        obj = expose.served_object(this)
+    def serve(c: Sequence[Any]) -> int:
+        obj = expose.served_object(c[0])
         if obj is None:
-            write_result(ret, "hresult", expose.disconnected(what, this))
-            return
+            return int(expose.disconnected(what, c[0] or 0))
         if m.slot == 3:  # GetTypeInfoCount
-            out = _pointer_at(argv[1])
-            if not out:
-                hr = E_POINTER
-            else:
-                ctypes.c_uint32.from_address(out).value = 0
-                hr = 0
-        elif m.slot == 4:  # GetTypeInfo: the runtime has no ITypeInfo
-            out = _pointer_at(argv[3])
-            if out:
-                ctypes.c_void_p.from_address(out).value = None
-            hr = E_NOTIMPL if out else E_POINTER
-        elif m.slot == 5:
-            hr = serve_ids_of_names(obj, info, argv)
-        else:
-            hr = serve_invoke(obj, info, abi, argv)
-        write_result(ret, "hresult", hr)
+            if not c[1]:
+                return E_POINTER
+            ctypes.c_uint32.from_address(c[1]).value = 0
+            return 0
+        if m.slot == 4:  # GetTypeInfo: the runtime has no ITypeInfo
+            if not c[3]:
+                return E_POINTER
+            ctypes.c_void_p.from_address(c[3]).value = None
+            return E_NOTIMPL
+        if m.slot == 5:
+            return serve_ids_of_names(obj, info, c)
+        return serve_invoke(obj, info, abi, c)
 
-    return closure(plan.cif, handler, "hresult", E_FAIL, what)
+    formats = c_formats(m, BUILTIN_SCOPE, abi)
+    return int(expose.native_function(plan.cif, formats, "hresult", serve, E_FAIL, what, abi))

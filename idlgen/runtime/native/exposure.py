@@ -29,6 +29,7 @@ import itertools
 import logging
 import threading
 import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from idlgen.runtime.connection import EventSink
@@ -37,8 +38,19 @@ from idlgen.runtime.interfaces import IID_IDispatch, IID_IUnknown, IUnknown, int
 from idlgen.runtime.native import _ffi
 from idlgen.runtime.native import automation as ole
 from idlgen.runtime.native import description as d
-from idlgen.runtime.native.callbacks import closure, write_result
-from idlgen.runtime.native.callee import CalleePlan, is_aggregate_return, zero_outputs
+from idlgen.runtime.native._memory import CTYPES, pointers_reader, value_reader
+from idlgen.runtime.native.callbacks import (
+    closure,
+    register_normalizer,
+    register_type,
+    result_writer,
+)
+from idlgen.runtime.native.callee import (
+    CalleePlan,
+    c_formats,
+    is_aggregate_return,
+    zero_outputs,
+)
 from idlgen.runtime.native.marshal import Plan
 from idlgen.runtime.native.registry import (
     BUILTIN_SCOPE,
@@ -103,6 +115,8 @@ class _Record:
 _lock = threading.RLock()
 _keys = itertools.count(1)
 _records: dict[int, _Record] = {}
+#: interface pointer -> its live record
+_by_address: dict[int, _Record] = {}
 _by_object: dict[tuple[int, int], _Record] = {}
 _released: collections.deque[_Record] = collections.deque(maxlen=KEEP_RELEASED)
 _vtables: dict[tuple[int, int], _Vtable] = {}
@@ -115,15 +129,9 @@ def _proxy() -> Any:
     return proxy
 
 
-def _pointer_at(address: int) -> int:
-    return ctypes.c_void_p.from_address(address).value or 0
-
-
-def _live(this: int) -> _Record | None:
+def _live(this: int | None) -> _Record | None:
     """The live record an interface pointer of ours belongs to (None once released)."""
-    if not this:
-        return None
-    return _records.get(ctypes.c_size_t.from_address(this + _POINTER_SIZE).value)
+    return _by_address.get(this or 0)
 
 
 def is_com_object(value: object) -> bool:
@@ -200,11 +208,6 @@ def _vtable(info: d.Interface, abi: int) -> _Vtable:
     return found
 
 
-def _arguments(args: int, count: int) -> list[int]:
-    """The addresses of the C arguments (libffi's ``void **args``)."""
-    return [a or 0 for a in (ctypes.c_void_p * count).from_address(args)]
-
-
 def _disconnected(what: str, this: int) -> int:
     log.error(
         "%s called through %#x after its last Release (returning RPC_E_DISCONNECTED)", what, this
@@ -212,43 +215,84 @@ def _disconnected(what: str, this: int) -> int:
     return RPC_E_DISCONNECTED
 
 
+_DEFAULT_ABI = _ffi.abi_code(_ffi.ABI_DEFAULT)
+_keep: list[object] = []
+
+
+def _function(
+    cif: Any,
+    formats: Sequence[str | None],
+    returns: str,
+    serve: Callable[[Sequence[Any]], Any],
+    on_error: int,
+    what: str,
+    abi: int,
+) -> int:
+    """A C function pointer with the signature of *cif* calling ``serve(c)`` (*c*: each C
+    argument's raw value, or its address where *formats* has None) and returning what it
+    returns.  In the platform's convention, with only scalar and pointer arguments, it is a
+    ctypes callback (ctypes converts the arguments); otherwise a libffi closure."""
+    if abi == _DEFAULT_ABI and all(f is not None for f in formats):
+        restype = register_type(returns)
+        normal = register_normalizer(returns)
+        argtypes = [CTYPES[f] for f in formats if f is not None]
+        failure = normal(on_error)
+
+        def typed(*raw: Any) -> Any:
+            try:
+                return normal(serve(raw))
+            except BaseException:  # nothing may unwind into C
+                log.exception("%s: unexpected error in a native callback", what)
+                return failure
+
+        function = ctypes.CFUNCTYPE(restype, *argtypes)(typed)
+        _keep.append(function)
+        return ctypes.cast(function, ctypes.c_void_p).value or 0
+    read_arguments = pointers_reader(len(formats))
+    fetchers = [value_reader(f) if f is not None else None for f in formats]
+    store = result_writer(returns)
+
+    def handler(ret: int, args: int) -> None:
+        addresses = read_arguments(args)
+        c = [f(a) if f is not None else a for f, a in zip(fetchers, addresses, strict=True)]
+        store(ret, serve(c))
+
+    return closure(cif, handler, returns, on_error, what)
+
+
 def _method_function(
     level: d.Interface, m: d.Method, what: str, scope: Any, abi: int, forward: Plan
 ) -> int:
-    """The closure of one described method: its plan is built on the first call."""
+    """The function of one described method: its plan is built on the first call."""
     plans: list[CalleePlan] = []
     failed: list[bool] = []
-    rtype = "uptr" if forward.struct_return else m.returns
+    returns = "uptr" if forward.struct_return else m.returns
     first = 2 if is_aggregate_return(m) else 1
-    count = first + len(m.params)
+    refused = E_NOTIMPL if returns == "hresult" else 0
 
-    def handler(ret: int, args: int) -> None:
-        argv = _arguments(args, count)
-        this = _pointer_at(argv[0])
-        record = _live(this)
+    def serve(c: Sequence[Any]) -> Any:
+        record = _by_address.get(c[0])
         if record is None:
-            zero_outputs(m, scope, argv, first)
-            write_result(ret, rtype, _disconnected(what, this) if rtype == "hresult" else 0)
-            return
+            zero_outputs(m, scope, c, first)
+            return _disconnected(what, c[0] or 0) if returns == "hresult" else 0
         if not plans:
             if failed:
-                zero_outputs(m, scope, argv, first)
-                write_result(ret, rtype, E_NOTIMPL if rtype == "hresult" else 0)
-                return
+                zero_outputs(m, scope, c, first)
+                return refused
             try:
                 cls = class_for(level)
                 member = _member_info(level, cls, m)
                 sink = cls is not None and issubclass(cls, EventSink)
-                plans.append(CalleePlan(what, m, member, scope, abi, forward, sink=sink))
+                plans.append(CalleePlan(what, m, member, scope, abi, sink=sink))
             except (DescriptionError, TypeError, ValueError) as exc:
                 log.warning("%s cannot be called on a Python object: %s", what, exc)
                 failed.append(True)
-                zero_outputs(m, scope, argv, first)
-                write_result(ret, rtype, E_NOTIMPL if rtype == "hresult" else 0)
-                return
-        plans[0].call(record.obj, ret, argv)
+                zero_outputs(m, scope, c, first)
+                return refused
+        return plans[0].run(record.obj, c)
 
-    return closure(forward.cif, handler, rtype if rtype != "void" else "void", E_NOTIMPL, what)
+    formats = c_formats(m, scope, abi)
+    return _function(forward.cif, formats, returns, serve, refused, what, abi)
 
 
 def _member_info(level: d.Interface, cls: type | None, m: d.Method) -> Any:
@@ -259,60 +303,60 @@ def _member_info(level: d.Interface, cls: type | None, m: d.Method) -> Any:
 
 
 def _refusal(abi: int, what: str, m: d.Method | None, scope: Any) -> int:
-    """A closure answering E_NOTIMPL (with its [out] pointers set to NULL)."""
-    returns, params = (m.returns, m.params) if m is not None else ("hresult", ())
+    """A function answering E_NOTIMPL (with its [out] pointers set to NULL)."""
     try:
-        plan = Plan(what, returns, params, scope, abi, method=True)
-    except (DescriptionError, TypeError, ValueError):
+        assert m is not None
+        plan = Plan(what, m.returns, m.params, scope, abi, method=True)
+        formats = c_formats(m, scope, abi)
+        returns = "uptr" if plan.struct_return else m.returns
+    except (AssertionError, DescriptionError, TypeError, ValueError):
         # libffi only needs the arguments' places: the caller passes more, harmlessly
         plan = Plan(what, "hresult", (), BUILTIN_SCOPE, abi, method=True)
-        m = None
-    first = 2 if m is not None and is_aggregate_return(m) else 1
-    count = first + (len(m.params) if m is not None else 0)
-    rtype = returns if m is not None and not plan.struct_return else "hresult"
+        m, formats, returns = None, ["P"], "hresult"
+    method = m
+    first = 2 if method is not None and is_aggregate_return(method) else 1
+    refused = E_NOTIMPL if returns == "hresult" else 0
 
-    def refuse(ret: int, args: int) -> None:
-        if m is not None:
-            zero_outputs(m, scope, _arguments(args, count), first)
-        write_result(ret, rtype, E_NOTIMPL if rtype == "hresult" else 0)
+    def refuse(c: Sequence[Any]) -> Any:
+        if method is not None:
+            zero_outputs(method, scope, c, first)
+        return refused
 
-    return closure(plan.cif, refuse, rtype, E_NOTIMPL, what)
+    return _function(plan.cif, formats, returns, refuse, refused, what, abi)
 
 
 def _unknown_function(m: d.Method, abi: int) -> int:
     plan = Plan(f"IUnknown.{m.name}", m.returns, m.params, BUILTIN_SCOPE, abi, method=True)
+    formats = c_formats(m, BUILTIN_SCOPE, abi)
     if m.slot == 0:
 
-        def query_interface(ret: int, args: int) -> None:
-            this, riid, out = (_pointer_at(a) for a in _arguments(args, 3))
+        def query_interface(c: Sequence[Any]) -> int:
+            this, riid, out = c
             if not out:
-                write_result(ret, "hresult", E_POINTER)
-                return
+                return E_POINTER
             ctypes.c_void_p.from_address(out).value = None
             record = _live(this)
             if record is None:
-                write_result(ret, "hresult", _disconnected("IUnknown.QueryInterface", this))
-                return
+                return _disconnected("IUnknown.QueryInterface", this or 0)
             if not riid:
-                write_result(ret, "hresult", E_POINTER)
-                return
+                return E_POINTER
             pointer = _query(record, ole.GUID.from_address(riid).to_uuid())
             ctypes.c_void_p.from_address(out).value = pointer or None
-            write_result(ret, "hresult", 0 if pointer else E_NOINTERFACE)
+            return 0 if pointer else E_NOINTERFACE
 
-        return closure(plan.cif, query_interface, "hresult", E_NOINTERFACE, "QueryInterface")
+        return _function(
+            plan.cif, formats, "hresult", query_interface, E_NOINTERFACE, "QueryInterface", abi
+        )
     adding = m.slot == 1
 
-    def count(ret: int, args: int) -> None:
-        this = _pointer_at(_arguments(args, 1)[0])
-        record = _live(this)
+    def count(c: Sequence[Any]) -> int:
+        record = _live(c[0])
         if record is None:
-            _disconnected(f"IUnknown.{m.name}", this)
-            write_result(ret, "u32", 0)
-            return
-        write_result(ret, "u32", _add(record, 1) if adding else _release(record))
+            _disconnected(f"IUnknown.{m.name}", c[0] or 0)
+            return 0
+        return _add(record, 1) if adding else _release(record)
 
-    return closure(plan.cif, count, "u32", 0, m.name)
+    return _function(plan.cif, formats, "u32", count, 0, m.name, abi)
 
 
 # --------------------------------------------------------------------------- records
@@ -335,6 +379,8 @@ def _release(record: _Record) -> int:
         count = record.refs
         if count == 0:
             _records.pop(record.key, None)
+            for block in record.blocks.values():
+                _by_address.pop(ctypes.addressof(block), None)
             _by_object.pop((id(record.obj), record.abi), None)
             obj, record.obj = record.obj, None
             _released.append(record)
@@ -384,6 +430,7 @@ def _block(record: _Record, iid: uuid.UUID, info: d.Interface) -> _Block:
     if block is None:
         block = _Block(_vtable(info, record.abi).address, record.key)
         record.blocks[iid] = block
+        _by_address[ctypes.addressof(block)] = record
         if not record.identity:
             record.identity = ctypes.addressof(block)
             record.blocks.setdefault(IID_IUnknown, block)
@@ -494,11 +541,7 @@ def release_reference(address: int, abi: int) -> None:
 def exposed_object(address: int | None) -> Any:
     """The Python object an interface pointer made by :func:`expose` stands for (None for a
     pointer of another object, or of a record already released)."""
-    if not address or not _vtable_addresses:
-        return None
-    if ctypes.c_void_p.from_address(address).value not in _vtable_addresses:
-        return None
-    record = _live(address)
+    record = _by_address.get(address or 0)
     return record.obj if record is not None else None
 
 
@@ -554,7 +597,7 @@ def exposed_refs(obj: object, *, abi: str = _ffi.ABI_DEFAULT) -> int:
     return record.refs if record is not None and record.obj is obj else 0
 
 
-def served_object(this: int) -> Any:
+def served_object(this: int | None) -> Any:
     """The Python object behind a pointer of ours during a call (None once released)."""
     record = _live(this)
     return record.obj if record is not None else None
@@ -565,6 +608,14 @@ def disconnected(what: str, this: int) -> int:
     return _disconnected(what, this)
 
 
-def arguments(args: int, count: int) -> list[int]:
-    """The addresses of the C arguments of a closure call."""
-    return _arguments(args, count)
+def native_function(
+    cif: Any,
+    formats: Sequence[str | None],
+    returns: str,
+    serve: Callable[[Sequence[Any]], Any],
+    on_error: int,
+    what: str,
+    abi: int,
+) -> int:
+    """A C function pointer calling ``serve(c)``: see :func:`_function`."""
+    return _function(cif, formats, returns, serve, on_error, what, abi)

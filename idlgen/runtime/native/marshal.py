@@ -93,16 +93,25 @@ Converter = Callable[[Any, "Ctx"], Any]
 Reader = Callable[[Any, Sequence[Any], "Ctx"], Any]
 
 
-def _proxy() -> Any:
-    from idlgen.runtime.native import proxy
+_modules: dict[str, Any] = {}
 
-    return proxy
+
+def _proxy() -> Any:
+    module = _modules.get("proxy")
+    if module is None:
+        from idlgen.runtime.native import proxy as module
+
+        _modules["proxy"] = module
+    return module
 
 
 def _expose() -> Any:
-    from idlgen.runtime.native import exposure as expose
+    module = _modules.get("exposure")
+    if module is None:
+        from idlgen.runtime.native import exposure as module
 
-    return expose
+        _modules["exposure"] = module
+    return module
 
 
 def python_names(names: Sequence[str]) -> list[str]:
