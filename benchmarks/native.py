@@ -212,7 +212,7 @@ def bench_expose(options: argparse.Namespace) -> int:
         from idlgen.runtime import native
 
         for abi in conftest.ABIS:
-            peer = (str(conftest.TESTPEER_C), "-I", str(conftest.SHIM))
+            peer = (str(conftest.TESTPEER_C), "-I", str(conftest.SHIM), "-pthread")
             if abi == "ms":
                 peer += ("-DIDLGEN_MS_ABI",)
             path = conftest.compile_library(

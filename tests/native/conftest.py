@@ -102,7 +102,7 @@ def testobj_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("testobj-libraries")
     paths = {}
     for abi in ABIS:
-        peer = (str(TESTPEER_C), "-I", str(SHIM))
+        peer = (str(TESTPEER_C), "-I", str(SHIM), "-pthread")
         if abi == "ms":
             peer += ("-DIDLGEN_MS_ABI",)
         paths[abi] = compile_library(

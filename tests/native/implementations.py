@@ -59,7 +59,9 @@ def classes(package: ModuleType) -> dict[str, type]:
                 raise COMError(E_ACCESSDENIED, "no strings today")
             return f"{wide.upper()}|{ole}", narrow.upper()
 
-        def Bstrs(self, text: str, reversed_: str) -> tuple[str, str, int]:
+        def Bstrs(self, text: str, reversed_: str) -> tuple[object, object, int]:
+            if text == "fail":  # a wrong length, after two strings were made for the caller
+                return text + "!", reversed_[::-1], "not a number"
             return text + "!", reversed_[::-1], len(text)
 
         def Variants(self, value: object, by_ref: object) -> tuple[object, object]:

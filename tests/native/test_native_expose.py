@@ -24,10 +24,25 @@ def impl(testobj: ModuleType) -> dict[str, type]:
     return classes(testobj)
 
 
-def test_native_code_calls_every_kind_of_method(t: Any, impl: dict[str, type]) -> None:
+def test_native_code_calls_every_kind_of_method(
+    t: Any, impl: dict[str, type], caplog: pytest.LogCaptureFixture
+) -> None:
     obj = impl["object"]()
-    assert t.api.DriveObject(obj) == 0  # 41 checks in testpeer.c
+    with caplog.at_level(logging.ERROR, logger="idlgen.runtime.native"):
+        assert t.api.DriveObject(obj) == 0  # 43 checks in testpeer.c
     assert native_refs(t, obj) == 0
+    logged = [r.getMessage() for r in caplog.records]
+    assert any("ITestObject.Fail raised RuntimeError" in m for m in logged)  # check 6
+    assert any("ITestObject.Bstrs returned ('fail!', 'tpek', 'not a number')" in m for m in logged)
+
+
+def test_native_threads_call_python(t: Any, impl: dict[str, type]) -> None:
+    from idlgen.runtime import native
+
+    obj = impl["object"]()
+    pointer = native.expose(obj, t.package.ITestObject, abi=t.abi)
+    assert t.api.CallFromThreads(pointer, 500) == 2 * sum(range(1, 501))
+    assert native.release_pointer(pointer, abi=t.abi) == 0
 
 
 def native_refs(t: Any, obj: object) -> int:
@@ -177,3 +192,68 @@ def test_bad_use_is_a_python_error(t: Any, impl: dict[str, type]) -> None:
         native.release_pointer(0)
     with pytest.raises(ValueError, match="abi must be"):
         native.expose(impl["object"](), t.package.ITestObject, abi="pascal")
+
+
+def test_python_objects_in_variants_and_in_out_pointers(t: Any, impl: dict[str, type]) -> None:
+    from idlgen.runtime import native
+
+    obj = impl["object"]()
+    other = t.new()
+    # a VARIANT holding a Python object: VT_UNKNOWN for C, the object itself when it comes back
+    described, doubled = other.Variants(obj, None)
+    assert described == "UNKNOWN"
+    assert doubled is obj
+    # an [in, out] IUnknown**: C releases the Python object's reference and gives its own
+    swapped = other.Swap(obj)
+    assert isinstance(swapped, native.NativeProxy)
+    swapped.release()
+    other.release()
+    assert native_refs(t, obj) == 0
+
+
+def test_a_slot_that_cannot_be_served_answers_e_notimpl(
+    t: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import types
+    import uuid
+
+    from idlgen.runtime import COMError, native
+    from idlgen.runtime.native import description as d
+    from idlgen.runtime.native.registry import load_descriptions
+
+    iid = uuid.uuid4()
+    module = types.ModuleType(f"odd_{iid.hex}.vtables")
+    module.IOdd = d.Interface(  # type: ignore[attr-defined]
+        "IOdd",
+        str(iid),
+        d.IUNKNOWN,
+        (
+            d.Method(3, "Borrowed", "*iface:IUnknown"),  # an interface as a return value
+            d.Method(4, "Fine", "hresult", (d.Param("x", "i32"),)),
+        ),
+    )
+    load_descriptions(module)
+
+    class IOdd(IUnknown):
+        IID = iid
+
+    class Odd(IOdd):
+        def Borrowed(self) -> object:
+            return self
+
+        def Fine(self, x: int) -> None:
+            if x < 0:
+                raise COMError(0x80070057)
+
+    obj = Odd()
+    pointer = native.expose(obj, IOdd, abi=t.abi)
+    proxy = _proxy_of_pointer(t, pointer, IOdd)
+    with caplog.at_level(logging.WARNING, logger="idlgen.runtime.native"):
+        assert proxy.Borrowed() is None  # NULL: the slot answers without calling Python
+    assert any("IOdd.Borrowed cannot be" in r.getMessage() for r in caplog.records)
+    proxy.Fine(1)
+    with pytest.raises(COMError) as raised:
+        proxy.Fine(-1)
+    assert raised.value.hresult == 0x80070057
+    proxy.release()
+    assert native_refs(t, obj) == 0

@@ -633,7 +633,7 @@ EXPORT HRESULT WINAPI CreateTestSink(REFIID riid, void **out)
 
 #define CHECK(n, condition) do { if (!(condition)) { failed = (n); goto done; } } while (0)
 
-/* Every method of a Python ITestObject that behaves like testobj.c's (see test_native_expose.py) */
+/* Every method of a Python ITestObject that behaves like testobj.c's (implementations.py) */
 EXPORT LONG WINAPI DriveObject(void *o)
 {
     const ITestObjectVtbl *v = VT(o, ITestObjectVtbl);
@@ -824,6 +824,21 @@ EXPORT LONG WINAPI DriveObject(void *o)
         char *n2 = (char *)1;
         static const WCHAR fail[] = {'f', 'a', 'i', 'l', 0}, empty[] = {0};
         CHECK(41, v->Strings(o, fail, "", empty, &w2, &n2) == E_ACCESSDENIED && !w2 && !n2);
+    }
+    /* 42: a NULL [out] pointer is E_POINTER, the Python method not called */
+    {
+        double td = 0;
+        CHECK(42, v->Floats(o, 1.0f, 2.0, NULL, &td) == E_POINTER && td == 0);
+    }
+    /* 43: a failed call leaves an [in, out] value as it was (and frees what it made) */
+    {
+        BSTR text = bstr("fail"), kept = bstr("kept"), out = (BSTR)1;
+        LONG length = 9;
+        HRESULT hr = v->Bstrs(o, text, &out, &kept, &length);
+        int right = hr == E_FAIL && out == NULL && bstr_equals(kept, "kept");
+        SysFreeString(text);
+        SysFreeString(kept);
+        CHECK(43, right);
     }
 done:
     SysFreeString(b1);
@@ -1037,4 +1052,28 @@ EXPORT LONG WINAPI InvokeTwice(void *object, LONG times)
         sum += result.lVal;
     }
     return sum;
+}
+
+/* ------------------------------------------------------------------ threads */
+
+#include <pthread.h>
+
+typedef struct { void *object; LONG times, sum; } Work;
+
+static void *work(void *arg)
+{
+    Work *w = arg;
+    w->sum = CallIncrement(w->object, w->times);
+    return NULL;
+}
+
+/* CallIncrement from two threads of its own at once: the sum of both */
+EXPORT LONG WINAPI CallFromThreads(void *object, LONG times)
+{
+    pthread_t threads[2];
+    Work works[2] = {{object, times, 0}, {object, times, 0}};
+    for (int i = 0; i < 2; i++)
+        if (pthread_create(&threads[i], NULL, work, &works[i])) return -1;
+    for (int i = 0; i < 2; i++) pthread_join(threads[i], NULL);
+    return works[0].sum + works[1].sum;
 }

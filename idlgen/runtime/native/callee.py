@@ -854,6 +854,15 @@ def zero_outputs(method: d.Method, scope: Scope, c: Sequence[Any], first: int) -
             ctypes.memset(target, 0, size)
 
 
+def register_code(method: d.Method) -> str:
+    """The type code of what a method leaves in the result register: its scalar return type,
+    ``"uptr"`` for a pointer (a structure's hidden result pointer included)."""
+    rtype = parse_type(method.returns)
+    if isinstance(rtype, Scalar) and not _is_aggregate(rtype):
+        return rtype.name
+    return "uptr"
+
+
 def is_aggregate_return(method: d.Method) -> bool:
     """True when the method returns a structure through a hidden pointer after ``this``."""
     return _is_aggregate(parse_type(method.returns))

@@ -49,6 +49,7 @@ from idlgen.runtime.native.callee import (
     CalleePlan,
     c_formats,
     is_aggregate_return,
+    register_code,
     zero_outputs,
 )
 from idlgen.runtime.native.marshal import Plan
@@ -266,7 +267,7 @@ def _method_function(
     """The function of one described method: its plan is built on the first call."""
     plans: list[CalleePlan] = []
     failed: list[bool] = []
-    returns = "uptr" if forward.struct_return else m.returns
+    returns = register_code(m)
     first = 2 if is_aggregate_return(m) else 1
     refused = E_NOTIMPL if returns == "hresult" else 0
 
@@ -308,7 +309,7 @@ def _refusal(abi: int, what: str, m: d.Method | None, scope: Any) -> int:
         assert m is not None
         plan = Plan(what, m.returns, m.params, scope, abi, method=True)
         formats = c_formats(m, scope, abi)
-        returns = "uptr" if plan.struct_return else m.returns
+        returns = register_code(m)
     except (AssertionError, DescriptionError, TypeError, ValueError):
         # libffi only needs the arguments' places: the caller passes more, harmlessly
         plan = Plan(what, "hresult", (), BUILTIN_SCOPE, abi, method=True)

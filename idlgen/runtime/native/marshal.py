@@ -1230,6 +1230,7 @@ class Plan:
                 return view
             if isinstance(target, Named) and target.kind == "iface":
                 info = b.scope.interface(target.name)
+                b.needs_ctx = True  # the convention comes with the call's context
                 return lambda frame, args, ctx: proxy.borrowed(frame.r, info, ctx.abi)
             if _is_char(target):
                 wide = isinstance(target, Scalar) and target.name == "char16"
