@@ -2,10 +2,10 @@
 
 An exposed Python object gets one *record* per calling convention: a reference count, and one
 interface pointer per interface native code asked for.  An interface pointer is a small block
-of memory — the address of a vtable, then the record's key — and the vtable (built once per
-interface description and convention, shared by every object) holds libffi closures
-(:mod:`~idlgen.runtime.native.callbacks`) that find the record from ``this`` and call the
-Python object:
+of memory holding the address of a vtable; the vtable (built once per interface description and
+convention, shared by every object) holds C functions — ctypes callbacks in the platform's
+convention, libffi closures (:mod:`~idlgen.runtime.native.callbacks`) otherwise — that find the
+record from ``this`` and call the Python object:
 
 - ``QueryInterface`` answers every interface the Python object's own ``QueryInterface``
   accepts and that has a vtable description (``E_NOINTERFACE`` otherwise); the pointer for
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import collections
 import ctypes
-import itertools
 import logging
 import threading
 import uuid
@@ -94,18 +93,17 @@ _NOT_EXPOSED = {
 
 
 class _Block(ctypes.Structure):
-    """What an interface pointer points to: the vtable, then the key of the record."""
+    """What an interface pointer points to: the vtable (its address finds the record)."""
 
-    _fields_ = [("vtbl", ctypes.c_void_p), ("key", ctypes.c_size_t)]
+    _fields_ = [("vtbl", ctypes.c_void_p)]
 
 
 class _Record:
     """One Python object seen by native code in one calling convention."""
 
-    __slots__ = ("abi", "blocks", "identity", "key", "obj", "refs")
+    __slots__ = ("abi", "blocks", "identity", "obj", "refs")
 
-    def __init__(self, key: int, obj: Any, abi: int) -> None:
-        self.key = key
+    def __init__(self, obj: Any, abi: int) -> None:
         self.obj = obj
         self.abi = abi
         self.refs = 0
@@ -114,8 +112,6 @@ class _Record:
 
 
 _lock = threading.RLock()
-_keys = itertools.count(1)
-_records: dict[int, _Record] = {}
 #: interface pointer -> its live record
 _by_address: dict[int, _Record] = {}
 _by_object: dict[tuple[int, int], _Record] = {}
@@ -379,7 +375,6 @@ def _release(record: _Record) -> int:
         record.refs -= 1
         count = record.refs
         if count == 0:
-            _records.pop(record.key, None)
             for block in record.blocks.values():
                 _by_address.pop(ctypes.addressof(block), None)
             _by_object.pop((id(record.obj), record.abi), None)
@@ -429,7 +424,7 @@ def _block(record: _Record, iid: uuid.UUID, info: d.Interface) -> _Block:
     """The interface pointer of *record* for *iid* (made on first use); under the lock."""
     block = record.blocks.get(iid)
     if block is None:
-        block = _Block(_vtable(info, record.abi).address, record.key)
+        block = _Block(_vtable(info, record.abi).address)
         record.blocks[iid] = block
         _by_address[ctypes.addressof(block)] = record
         if not record.identity:
@@ -476,8 +471,7 @@ def _reference(obj: Any, info: d.Interface, abi: int) -> int:
     with _lock:
         record = _by_object.get((id(obj), abi))
         if record is None:
-            record = _Record(next(_keys), obj, abi)
-            _records[record.key] = record
+            record = _Record(obj, abi)
             _by_object[(id(obj), abi)] = record
         block = _block(record, iid, info)
         record.refs += 1
