@@ -41,6 +41,22 @@ def test_native_client_invokes_a_python_object(t: Any, impl: dict[str, type]) ->
     assert native.exposed_refs(dual, abi=t.abi) == 0
 
 
+def test_the_idispatch_of_a_dual_implementation_is_its_dual_vtable(
+    t: Any, impl: dict[str, type]
+) -> None:
+    from idlgen.runtime import IDispatch, native
+    from idlgen.runtime.native import _ffi, proxy
+    from idlgen.runtime.native.registry import describe
+
+    dual = impl["dual"]()
+    pointer = native.expose(dual, IDispatch, abi=t.abi)
+    interface = t.package.ITestDual
+    through = proxy.proxy_class(describe(interface), _ffi.abi_code(t.abi), interface)(pointer)
+    assert through.Twice(21) == 42  # slot 9: the IDispatch pointer has the dual's vtable
+    through.release()
+    assert native.exposed_refs(dual, abi=t.abi) == 0
+
+
 def test_a_dual_proxy_invokes_natively(t: Any) -> None:
     dual = t.new(t.package.ITestDual)
     assert dual.GetIDsOfNames("Twice") == [2]

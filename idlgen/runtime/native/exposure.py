@@ -407,7 +407,7 @@ def _description_for(iid: uuid.UUID, obj: Any) -> d.Interface | None:
     if iid == IID_IUnknown:
         return d.IUNKNOWN
     if iid == IID_IDispatch:
-        return d.IDISPATCH
+        return _dispatch_description(obj)
     for cls in interfaces_of(type(obj)):
         if cls.__dict__["IID"] == iid:
             try:
@@ -418,6 +418,27 @@ def _description_for(iid: uuid.UUID, obj: Any) -> d.Interface | None:
     if found is None:
         log.debug("no vtable description of {%s}: %r answers E_NOINTERFACE", iid, obj)
     return found
+
+
+def _dispatch_description(obj: Any) -> d.Interface:
+    """What an object's IDispatch pointer is: its default dual interface (or the first of its
+    MRO) when it has one, whose vtable starts with IDispatch's — as COM servers give it —,
+    else plain IDispatch."""
+    from idlgen.runtime.interfaces import IDispatch
+
+    default = getattr(type(obj), "_default_interface_", None)
+    classes = [default] if isinstance(default, type) else []
+    classes += list(interfaces_of(type(obj)))
+    for cls in classes:
+        if cls is IDispatch or not issubclass(cls, IDispatch):
+            continue
+        try:
+            info = describe(cls)
+        except DescriptionError:
+            continue
+        if info.dispatch:
+            return info
+    return d.IDISPATCH
 
 
 def _block(record: _Record, iid: uuid.UUID, info: d.Interface) -> _Block:
@@ -468,6 +489,8 @@ def _reference(obj: Any, info: d.Interface, abi: int) -> int:
         raise TypeError(f"{type(obj).__name__} does not implement {info.name}")
     if answer is not obj:
         return reference_to(answer, info, abi)
+    if info is d.IDISPATCH:
+        info = _dispatch_description(obj)
     with _lock:
         record = _by_object.get((id(obj), abi))
         if record is None:
