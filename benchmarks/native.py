@@ -1,11 +1,13 @@
-"""The cost of a native call through a generated proxy, against the same call hand-written.
+"""The cost of a native call through a generated proxy, and of a native call into Python
+through an exposed vtable, each against the same call hand-written.
 
-    python benchmarks/native.py [--calls N] [--rounds R]
+    python benchmarks/native.py [--calls N] [--rounds R] [--only proxy|expose]
 
-Needs Debian's ``libvkd3d-utils1`` (+ ``mesa-vulkan-drivers``) and the corpus at
+CPU time per call, N calls per round, R rounds, A and B alternating, the median round quoted.
+
+**proxy** needs Debian's ``libvkd3d-utils1`` (+ ``mesa-vulkan-drivers``) and the corpus at
 ``../shared/corpus/mingw-w64``: it generates the d3d12 bindings and
-``examples/vkd3d/vkd3d.idl`` into a temporary folder, creates a device, and times (N calls
-per round, R rounds, A and B alternating; CPU time per call, the median round quoted):
+``examples/vkd3d/vkd3d.idl`` into a temporary folder, creates a device, and times
 
 1. ``device.GetNodeCount()`` through the proxy, against a hand-written libffi call of the
    same slot (a prepared ``ffi_cif`` with FFI_WIN64, argument buffers built once, the
@@ -13,6 +15,16 @@ per round, R rounds, A and B alternating; CPU time per call, the median round qu
 2. ``device.GetResourceAllocationInfo(0, 1, desc)`` (a struct in by pointer, a struct back
    through the hidden result pointer), with ``desc`` a ctypes structure, a generated
    dataclass (converted on every call) and hand-written: the cost of marshalling a struct.
+
+**expose** needs a C compiler: it builds the C test library of ``tests/native`` (both
+conventions) and generates its package, and times a C loop calling a Python object:
+
+3. ``LONG Increment(LONG)`` (slot 7 of ITestObject) of a Python implementation given to C by
+   ``native.expose``, against the same slot of a hand-made vtable whose entry is a ctypes
+   callback (``CFUNCTYPE(c_int32, c_void_p, c_int32)``: the least Python can do, and only in
+   the platform's convention);
+4. ``HRESULT Twice(LONG, [out, retval] LONG*)`` of ITestDual by vtable, and the same through
+   ``IDispatch::Invoke`` (a VARIANT in, one back): figures, with no hand-written twin.
 """
 
 from __future__ import annotations
@@ -30,6 +42,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "mingw-w64"
+TESTS = ROOT / "tests" / "native"
 
 
 def generate(out: Path) -> None:
@@ -55,26 +68,38 @@ def per_call(fn: Callable[[], object], calls: int) -> float:
 
 
 def compare(
-    name: str, a: Callable[[], object], b: Callable[[], object], calls: int, rounds: int
+    name: str,
+    a: Callable[[], object],
+    b: Callable[[], object],
+    calls: int,
+    rounds: int,
+    *,
+    per_round: int = 1,
+    label: str = "proxy",
 ) -> None:
-    """Print A (proxy) and B (hand-written) per call, and their ratio (median of rounds)."""
+    """Print A (idlgen) and B (hand-written) per call, and their ratio (median of rounds).
+
+    *per_round* is how many calls one call of A or B makes (a C loop)."""
     ta, tb = [], []
     for _ in range(rounds):
-        ta.append(per_call(a, calls))
-        tb.append(per_call(b, calls))
+        ta.append(per_call(a, calls) / per_round)
+        tb.append(per_call(b, calls) / per_round)
     ratios = [x / y for x, y in zip(ta, tb, strict=True)]
     a, b, ratio = statistics.median(ta), statistics.median(tb), statistics.median(ratios)
     print(
-        f"{name:<42} proxy {a:7.0f} ns  hand-written {b:7.0f} ns  ratio {ratio:.2f}"
+        f"{name:<42} {label} {a:7.0f} ns  hand-written {b:7.0f} ns  ratio {ratio:.2f}"
         f" (rounds: {min(ratios):.2f}..{max(ratios):.2f})"
     )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=5)
-    options = parser.parse_args()
+def figure(name: str, a: Callable[[], object], calls: int, rounds: int, per_round: int) -> None:
+    """Print the median time per call of A (a C loop of *per_round* calls)."""
+    times = [per_call(a, calls) / per_round for _ in range(rounds)]
+    print(f"{name:<42} expose {statistics.median(times):7.0f} ns")
+
+
+def bench_proxy(options: argparse.Namespace) -> int:
+    """Python -> native: the proxy of vkd3d's device against hand-written libffi calls."""
     try:
         ctypes.CDLL("libvkd3d-utils.so.1")
     except OSError as exc:
@@ -113,7 +138,6 @@ def main() -> int:
             return result.value
 
         assert device.GetNodeCount() == by_hand() == 1
-        print(f"{options.calls} calls per round, {options.rounds} rounds, CPU time per call")
         compare("GetNodeCount()", device.GetNodeCount, by_hand, options.calls, options.rounds)
 
         # 2. GetResourceAllocationInfo: slot 25, (this, __ret, UINT, UINT, const DESC*) -> ret*
@@ -170,6 +194,108 @@ def main() -> int:
     finally:
         shutil.rmtree(out, ignore_errors=True)
     return 0
+
+
+def bench_expose(options: argparse.Namespace) -> int:
+    """Native -> Python: a C loop calling an exposed Python object, against a ctypes callback."""
+    sys.path.insert(0, str(TESTS))
+    import conftest  # type: ignore[import-not-found]  # the test library's build and package
+    import implementations  # type: ignore[import-not-found]
+
+    if conftest.c_compiler() is None:
+        print("expose: no C compiler (gcc or cc) to build the test library")
+        return 1
+    out = Path(tempfile.mkdtemp(prefix="idlgen-expose-bench-"))
+    try:
+        conftest.generate_packages([conftest.TESTOBJ_IDL], out / "packages")
+        (testobj,) = conftest.import_generated(out / "packages", "testobj")
+        from idlgen.runtime import native
+
+        for abi in conftest.ABIS:
+            peer = (str(conftest.TESTPEER_C), "-I", str(conftest.SHIM), "-pthread")
+            if abi == "ms":
+                peer += ("-DIDLGEN_MS_ABI",)
+            path = conftest.compile_library(
+                conftest.TESTOBJ_C, out / f"testobj_{abi}.so", ms_abi=abi == "ms", extra=peer
+            )
+            api: Any = native.load(str(path), abi=abi).bind(testobj)
+            _expose_rounds(api, testobj, implementations.classes(testobj), abi, options)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    return 0
+
+
+def _expose_rounds(
+    api: Any, testobj: Any, classes: dict[str, Any], abi: str, options: argparse.Namespace
+) -> None:
+    """The calls of C loops into exposed Python objects in one convention."""
+    from idlgen.runtime import native
+
+    loop = 1000
+    calls = max(options.calls // loop, 1)
+    obj, dual = classes["object"](), classes["dual"]()
+    pointer = native.expose(obj, testobj.ITestObject, abi=abi)
+    dual_pointer = native.expose(dual, testobj.ITestDual, abi=abi)
+    expected = sum(i + 1 for i in range(loop))
+    assert api.CallIncrement(pointer, loop) == expected
+    assert api.CallTwice(dual_pointer, loop) == api.InvokeTwice(dual_pointer, loop)
+    if abi == "default":
+        increment = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32)(
+            lambda this, x: x + 1
+        )
+        vtable = (ctypes.c_void_p * 8)()
+        vtable[7] = ctypes.cast(increment, ctypes.c_void_p).value
+        hand_made = ctypes.c_void_p(ctypes.addressof(vtable))
+        by_hand = ctypes.addressof(hand_made)
+        assert api.CallIncrement(by_hand, loop) == expected
+        compare(
+            "C -> Increment(LONG), default convention",
+            lambda: api.CallIncrement(pointer, loop),
+            lambda: api.CallIncrement(by_hand, loop),
+            calls,
+            options.rounds,
+            per_round=loop,
+            label="expose",
+        )
+    else:
+        figure(
+            "C -> Increment(LONG), ms_abi",
+            lambda: api.CallIncrement(pointer, loop),
+            calls,
+            options.rounds,
+            loop,
+        )
+    figure(
+        f"C -> Twice(LONG, LONG*), {abi}",
+        lambda: api.CallTwice(dual_pointer, loop),
+        calls,
+        options.rounds,
+        loop,
+    )
+    figure(
+        f"C -> Invoke(Twice, VARIANT), {abi}",
+        lambda: api.InvokeTwice(dual_pointer, loop),
+        calls,
+        options.rounds,
+        loop,
+    )
+    native.release_pointer(pointer, abi=abi)
+    native.release_pointer(dual_pointer, abi=abi)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--only", choices=("proxy", "expose"))
+    options = parser.parse_args()
+    print(f"{options.calls} calls per round, {options.rounds} rounds, CPU time per call")
+    status = 0
+    if options.only in (None, "proxy"):
+        status |= bench_proxy(options)
+    if options.only in (None, "expose"):
+        status |= bench_expose(options)
+    return status
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ from idlgen.output import format as output_format
 HERE = Path(__file__).resolve().parent
 TESTOBJ_IDL = HERE / "testobj.idl"
 TESTOBJ_C = HERE / "testobj.c"
+TESTPEER_C = HERE / "testpeer.c"
+SHIM = Path(idlgen.__file__).resolve().parent / "runtime" / "native" / "include"
 X86_64 = platform.machine().lower() in ("x86_64", "amd64")
 ABIS = ["default", "ms"] if X86_64 else ["default"]
 
@@ -95,12 +97,18 @@ def testobj(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
 
 @pytest.fixture(scope="session")
 def testobj_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """{"default": library, "ms": library} (ms only on x86-64)."""
+    """{"default": library, "ms": library} (ms only on x86-64): testobj.c with testpeer.c
+    (compiled against the project's Windows-types shim; -DIDLGEN_MS_ABI for ms_abi)."""
     out = tmp_path_factory.mktemp("testobj-libraries")
-    return {
-        abi: compile_library(TESTOBJ_C, out / f"testobj_{abi}.so", ms_abi=abi == "ms")
-        for abi in ABIS
-    }
+    paths = {}
+    for abi in ABIS:
+        peer = (str(TESTPEER_C), "-I", str(SHIM), "-pthread")
+        if abi == "ms":
+            peer += ("-DIDLGEN_MS_ABI",)
+        paths[abi] = compile_library(
+            TESTOBJ_C, out / f"testobj_{abi}.so", ms_abi=abi == "ms", extra=peer
+        )
+    return paths
 
 
 class TestLibrary:

@@ -101,8 +101,12 @@ def test_wrong_argument_types_name_the_parameter(t: Any) -> None:
         TypeError, match=r"argument 'other': expected a ITestObject proxy, got ITestDual"
     ):
         o.Interfaces(o.QueryInterface(t.package.ITestDual), IUnknown)
-    with pytest.raises(TypeError, match=r"argument 'other'.*Python object, not a native proxy"):
+    with pytest.raises(
+        TypeError, match=r"argument 'other': _PythonObject does not implement ITestObject"
+    ):
         o.Interfaces(_PythonObject(), IUnknown)
+    with pytest.raises(TypeError, match=r"argument 'other': expected a ITestObject proxy or"):
+        o.Interfaces(object(), IUnknown)
     with pytest.raises(TypeError, match=r"argument 'point'"):
         o.Structs(5, {}, {}, {})
     with pytest.raises(TypeError, match=r"TPoint has no field 'z'"):
@@ -117,7 +121,7 @@ def test_wrong_argument_types_name_the_parameter(t: Any) -> None:
 
 
 class _PythonObject(IUnknown):
-    """A pure-Python implementation (passing one to native code comes with native.expose)."""
+    """A pure-Python object of no described interface (exposed, it answers only IUnknown)."""
 
 
 def test_bad_pointers_and_libraries(t: Any, tmp_path: Any) -> None:

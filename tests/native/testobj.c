@@ -58,56 +58,7 @@ typedef struct GUID {
 } GUID;
 typedef const GUID *REFIID;
 
-typedef struct DECIMAL {
-    uint16_t wReserved;
-    uint8_t scale, sign;
-    uint32_t Hi32;
-    uint64_t Lo64;
-} DECIMAL;
-
-typedef struct SAFEARRAYBOUND {
-    ULONG cElements;
-    LONG lLbound;
-} SAFEARRAYBOUND;
-
-typedef struct SAFEARRAY {
-    USHORT cDims, fFeatures;
-    ULONG cbElements, cLocks;
-    void *pvData;
-    SAFEARRAYBOUND rgsabound[1];
-} SAFEARRAY;
-
-typedef struct VARIANT {
-    uint16_t vt, r1, r2, r3;
-    union {
-        int64_t llVal;
-        int32_t lVal;
-        uint8_t bVal;
-        int16_t iVal;
-        float fltVal;
-        double dblVal;
-        int16_t boolVal;
-        int32_t scode;
-        BSTR bstrVal;
-        void *punkVal;
-        SAFEARRAY *parray;
-        void *byref;
-        struct { void *pvRecord, *pRecInfo; } rec;
-    };
-} VARIANT;
-
-enum { VT_EMPTY = 0, VT_I4 = 3, VT_R8 = 5, VT_BSTR = 8, VT_DISPATCH = 9, VT_ERROR = 10,
-       VT_BOOL = 11, VT_VARIANT = 12, VT_UNKNOWN = 13, VT_ARRAY = 0x2000 };
-
-typedef struct TPoint { LONG x, y; } TPoint;
-typedef struct TRect { TPoint topLeft, bottomRight; } TRect;
-typedef struct TMixed { BYTE b; double d; SHORT s; WCHAR tag[6]; float f; } TMixed;
-typedef union TValue { LONG i; double f; } TValue;
-typedef struct TNamed { const char *name; LONG count; const TPoint *points; } TNamed;
-
-_Static_assert(sizeof(VARIANT) == 24, "VARIANT is 24 bytes on x64");
-_Static_assert(sizeof(TMixed) == 40, "TMixed layout");
-_Static_assert(sizeof(SAFEARRAY) == 32, "SAFEARRAY layout");
+#include "testtypes.h"
 
 static const GUID IID_IUnknown = {0x00000000, 0x0000, 0x0000, {0xC0, 0, 0, 0, 0, 0, 0, 0x46}};
 static const GUID IID_IDispatch = {0x00020400, 0x0000, 0x0000, {0xC0, 0, 0, 0, 0, 0, 0, 0x46}};
@@ -160,6 +111,11 @@ static void *task_alloc(size_t size)
     live_strings++;
     return calloc(1, size);
 }
+
+EXPORT void *CC CoTaskMemAlloc(size_t size) { return task_alloc(size); }
+
+/* testpeer.c counts its objects with the test object's */
+void testobj_count_object(LONG delta) { live_objects += delta; }
 
 EXPORT void CC CoTaskMemFree(void *memory)
 {
@@ -641,10 +597,57 @@ static HRESULT CC dual_GetIDsOfNames(ITestDual *iface, REFIID riid, WCHAR **name
     }
     return hr;
 }
+#define DISPID_PROPERTYPUT (-3)
+#define DISP_E_MEMBERNOTFOUND ((HRESULT)0x80020003)
+#define DISP_E_PARAMNOTFOUND ((HRESULT)0x80020004)
+#define DISP_E_TYPEMISMATCH ((HRESULT)0x80020005)
+#define DISP_E_EXCEPTION ((HRESULT)0x80020009)
+#define DISP_E_BADPARAMCOUNT ((HRESULT)0x8002000E)
+
+/* ITestDual by Invoke: Value (DISPID 1) get and put, Twice (DISPID 2) — which also doubles
+ * a VT_BYREF|VT_I4 argument in place, and fails with EXCEPINFO for a negative one */
 static HRESULT CC dual_Invoke(ITestDual *iface, LONG id, REFIID riid, ULONG lcid, USHORT flags,
                               void *params, VARIANT *result, void *excepinfo, ULONG *arg_err)
 {
-    return E_NOTIMPL;
+    TestObject *obj = from_dual(iface);
+    DISPPARAMS *dp = params;
+    if (!dp) return E_INVALIDARG;
+    if (result) memset(result, 0, sizeof *result);
+    if (id == 1 && (flags & DISPATCH_PROPERTYPUT)) {
+        if (dp->cNamedArgs != 1 || dp->rgdispidNamedArgs[0] != DISPID_PROPERTYPUT)
+            return DISP_E_PARAMNOTFOUND;
+        if (dp->cArgs != 1) return DISP_E_BADPARAMCOUNT;
+        if (dp->rgvarg[0].vt != VT_I4) { if (arg_err) *arg_err = 0; return DISP_E_TYPEMISMATCH; }
+        obj->value = dp->rgvarg[0].lVal;
+        return S_OK;
+    }
+    if (id == 1 && (flags & DISPATCH_PROPERTYGET)) {
+        if (dp->cArgs) return DISP_E_BADPARAMCOUNT;
+        if (result) { result->vt = VT_I4; result->lVal = obj->value; }
+        return S_OK;
+    }
+    if (id == 2 && (flags & DISPATCH_METHOD)) {
+        if (dp->cArgs != 1) return DISP_E_BADPARAMCOUNT;
+        VARIANT *arg = &dp->rgvarg[0];
+        LONG x;
+        if (arg->vt == VT_I4) x = arg->lVal;
+        else if (arg->vt == (VT_BYREF | VT_I4)) x = *(LONG *)arg->byref;
+        else { if (arg_err) *arg_err = 0; return DISP_E_TYPEMISMATCH; }
+        if (x < 0) {
+            EXCEPINFO *info = excepinfo;
+            if (info) {
+                memset(info, 0, sizeof *info);
+                info->bstrSource = bstr_from_ascii("TestObject");
+                info->bstrDescription = bstr_from_ascii("negative");
+                info->scode = E_INVALIDARG;
+            }
+            return DISP_E_EXCEPTION;
+        }
+        if (arg->vt == (VT_BYREF | VT_I4)) *(LONG *)arg->byref = 2 * x;
+        if (result) { result->vt = VT_I4; result->lVal = 2 * x; }
+        return S_OK;
+    }
+    return DISP_E_MEMBERNOTFOUND;
 }
 static HRESULT CC dual_get_Value(ITestDual *iface, LONG *value)
 {

@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from idlgen.runtime.native._ffi import NativeUnavailableError
     from idlgen.runtime.native.automation import use_library_functions
+    from idlgen.runtime.native.dispatch import Dispatch
     from idlgen.runtime.native.errors import NullPointerError, ReleasedProxyError
+    from idlgen.runtime.native.exposure import (
+        expose,
+        exposed_object,
+        exposed_refs,
+        release_pointer,
+    )
     from idlgen.runtime.native.library import (
         BoundModule,
         Library,
@@ -34,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BoundModule",
     "DescriptionError",
+    "Dispatch",
     "Library",
     "NativeFunction",
     "NativeProxy",
@@ -42,8 +50,12 @@ __all__ = [
     "ReleasedProxyError",
     "address_of",
     "create_instance",
+    "expose",
+    "exposed_object",
+    "exposed_refs",
     "is_released",
     "load",
+    "release_pointer",
     "use_library_functions",
     "wrap",
 ]
@@ -51,6 +63,11 @@ __all__ = [
 _WHERE = {
     "NativeUnavailableError": "_ffi",
     "use_library_functions": "automation",
+    "Dispatch": "dispatch",
+    "expose": "exposure",
+    "exposed_object": "exposure",
+    "exposed_refs": "exposure",
+    "release_pointer": "exposure",
     "NullPointerError": "errors",
     "ReleasedProxyError": "errors",
     "BoundModule": "library",

@@ -273,6 +273,11 @@ class Automation(Protocol):
         """``CoTaskMemFree``: for strings and arrays a callee allocated for an ``[out]``."""
         ...
 
+    def task_alloc(self, size: int) -> int:
+        """``CoTaskMemAlloc`` (zeroed): what an exposed Python object returns as an ``[out]``
+        string is allocated here, for the caller to free with ``CoTaskMemFree``."""
+        ...
+
 
 class _LibC:
     def __init__(self) -> None:
@@ -354,11 +359,18 @@ class OwnAutomation:
         if address:
             _c().free(address)
 
+    def task_alloc(self, size: int) -> int:
+        """``CoTaskMemAlloc`` stands for the C library's ``calloc`` here."""
+        block = _c().calloc(1, max(size, 1))
+        if not block:
+            raise MemoryError("cannot allocate task memory")
+        return int(block)
+
 
 class LibraryAutomation(OwnAutomation):
     """BSTRs (and, where exported, arrays and task memory) through a library's own
     ``SysAllocStringLen``/``SysFreeString``/``SafeArrayCreateVector``/``SafeArrayDestroy``/
-    ``CoTaskMemFree``; idlgen's implementation for what it does not export."""
+    ``CoTaskMemFree``/``CoTaskMemAlloc``; idlgen's implementation for what it does not export."""
 
     def __init__(self, lookup: Callable[[str], int | None], abi: int) -> None:
         def bind(name: str, returns: str, params: list[str]) -> RawFunction | None:
@@ -374,6 +386,7 @@ class LibraryAutomation(OwnAutomation):
         self._destroy_descriptor = bind("SafeArrayDestroyDescriptor", "i32", ["ptr"])
         self._destroy_data = bind("SafeArrayDestroyData", "i32", ["ptr"])
         self._task_free = bind("CoTaskMemFree", "void", ["ptr"])
+        self._task_alloc = bind("CoTaskMemAlloc", "ptr", ["uptr"])
 
     def bstr_alloc(self, text: str) -> int:
         """``SysAllocStringLen(text, len)``."""
@@ -415,6 +428,16 @@ class LibraryAutomation(OwnAutomation):
             super().task_free(address)
         elif address:
             self._task_free(address)
+
+    def task_alloc(self, size: int) -> int:
+        """``CoTaskMemAlloc`` (zeroed) when exported."""
+        if self._task_alloc is None:
+            return super().task_alloc(size)
+        block = self._task_alloc(max(size, 1))
+        if not block:
+            raise MemoryError("CoTaskMemAlloc failed")
+        ctypes.memset(block, 0, max(size, 1))
+        return int(block)
 
 
 _current: Automation | None = None

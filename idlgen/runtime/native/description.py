@@ -10,7 +10,8 @@ come from the IDL's attributes.
 An :class:`Interface` lists the methods it declares itself, each with its absolute slot
 in the vtable; its ``base`` is the description of its base interface, so the full vtable
 is the base's, then these (:meth:`Interface.vtable`).  IUnknown and IDispatch are the
-:data:`IUNKNOWN` and :data:`IDISPATCH` defined here.
+:data:`IUNKNOWN` and :data:`IDISPATCH` defined here, with IClassFactory and the two
+interfaces of connection points (:data:`ICONNECTIONPOINTCONTAINER`, :data:`ICONNECTIONPOINT`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from typing import Final, TypeAlias
 from idlgen.runtime.metadata import MEMBER_KINDS, NO_DEFAULT, PARAM_DIRECTIONS
 
 __all__ = [
+    "BUILTINS",
     "ICLASSFACTORY",
+    "ICONNECTIONPOINT",
+    "ICONNECTIONPOINTCONTAINER",
     "IDISPATCH",
     "IUNKNOWN",
     "Function",
@@ -206,3 +210,62 @@ ICLASSFACTORY: Final = Interface(
         Method(4, "LockServer", "hresult", (Param("fLock", "bool32"),)),
     ),
 )
+
+ICONNECTIONPOINTCONTAINER: Final = Interface(
+    "IConnectionPointContainer",
+    "b196b284-bab4-101a-b69c-00aa00341d07",
+    IUNKNOWN,
+    (
+        Method(
+            3,
+            "EnumConnectionPoints",
+            "hresult",
+            (Param("ppEnum", "**iface:IUnknown", "out", retval=True),),
+        ),
+        Method(
+            4,
+            "FindConnectionPoint",
+            "hresult",
+            (
+                Param("riid", _IID),
+                Param("ppCP", "**iface:IConnectionPoint", "out", retval=True),
+            ),
+        ),
+    ),
+)
+
+ICONNECTIONPOINT: Final = Interface(
+    "IConnectionPoint",
+    "b196b286-bab4-101a-b69c-00aa00341d07",
+    IUNKNOWN,
+    (
+        Method(
+            3, "GetConnectionInterface", "hresult", (Param("pIID", "*guid", "out", retval=True),)
+        ),
+        Method(
+            4,
+            "GetConnectionPointContainer",
+            "hresult",
+            (Param("ppCPC", "**iface:IConnectionPointContainer", "out", retval=True),),
+        ),
+        Method(
+            5,
+            "Advise",
+            "hresult",
+            (
+                Param("pUnkSink", "*iface:IUnknown"),
+                Param("pdwCookie", "*u32", "out", retval=True),
+            ),
+        ),
+        Method(6, "Unadvise", "hresult", (Param("dwCookie", "u32"),)),
+        Method(
+            7,
+            "EnumConnections",
+            "hresult",
+            (Param("ppEnum", "**iface:IUnknown", "out", retval=True),),
+        ),
+    ),
+)
+
+#: The descriptions every scope knows (types codes may name them in any package).
+BUILTINS: Final = (IUNKNOWN, IDISPATCH, ICLASSFACTORY, ICONNECTIONPOINTCONTAINER, ICONNECTIONPOINT)

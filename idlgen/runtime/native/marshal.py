@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from idlgen.runtime.hresult import DISP_E_PARAMNOTFOUND, COMError
-from idlgen.runtime.interfaces import ByRef, is_interface
+from idlgen.runtime.interfaces import ByRef, IDispatch, IID_IDispatch, is_interface
 from idlgen.runtime.metadata import NO_DEFAULT
 from idlgen.runtime.native import _ffi
 from idlgen.runtime.native import automation as ole
@@ -93,10 +93,25 @@ Converter = Callable[[Any, "Ctx"], Any]
 Reader = Callable[[Any, Sequence[Any], "Ctx"], Any]
 
 
-def _proxy() -> Any:
-    from idlgen.runtime.native import proxy
+_modules: dict[str, Any] = {}
 
-    return proxy
+
+def _proxy() -> Any:
+    module = _modules.get("proxy")
+    if module is None:
+        from idlgen.runtime.native import proxy as module
+
+        _modules["proxy"] = module
+    return module
+
+
+def _expose() -> Any:
+    module = _modules.get("exposure")
+    if module is None:
+        from idlgen.runtime.native import exposure as module
+
+        _modules["exposure"] = module
+    return module
 
 
 def python_names(names: Sequence[str]) -> list[str]:
@@ -428,7 +443,13 @@ class _Builder:
             def to_interface(value: Any, ctx: Ctx) -> int | None:
                 if value is None or value is MISSING:
                     return None
-                return int(proxy.pointer_of(value, info))
+                if isinstance(value, proxy.NativeProxy):
+                    return int(proxy.pointer_of(value, info))
+                # a Python implementation: exposed, with a reference for the call
+                expose = _expose()
+                address = int(expose.reference_to(value, info, ctx.abi))
+                ctx.cleanups.append(lambda: expose.release_reference(address, ctx.abi))
+                return address
 
             return to_interface
         if _is_char(target) and not sized:
@@ -546,7 +567,6 @@ class _Builder:
     def initializer(self, ct: CType, param: d.Param) -> Callable[[Any, Any, Ctx], None]:
         """fn(storage, value, ctx): put a Python value into out-storage, handing what it
         allocates to the storage (the reader frees it, or the callee replaces it)."""
-        proxy = _proxy()
         if isinstance(ct, Scalar) and ct.name == "variant":
             return lambda storage, value, ctx: fill_variant(storage, value, ctx.abi)
         if isinstance(ct, Scalar) and ct.name == "bstr":
@@ -564,8 +584,8 @@ class _Builder:
                 if value is None:
                     storage.value = None
                     return
-                storage.value = proxy.pointer_of(value, info)
-                proxy.add_ref(value)  # the callee may release it and store another
+                # AddRef'ed: the callee may release it and store another
+                storage.value = _expose().reference_to(value, info, ctx.abi)
 
             return init_interface
         if isinstance(ct, SafeArrayOf):
@@ -741,9 +761,10 @@ def fill_variant(var: ole.VARIANT, value: object, abi: int) -> None:
     """Store a Python value in an empty VARIANT (which then owns what was allocated).
 
     None → VT_EMPTY, bool → VT_BOOL, int → VT_I4 (VT_I8 when larger), float → VT_R8,
-    str → VT_BSTR, Decimal → VT_DECIMAL, datetime → VT_DATE, a proxy → VT_DISPATCH or
-    VT_UNKNOWN (AddRef'ed), bytes → VT_ARRAY|VT_UI1, another sequence →
-    VT_ARRAY|VT_VARIANT; :data:`MISSING` → VT_ERROR ``DISP_E_PARAMNOTFOUND``.
+    str → VT_BSTR, Decimal → VT_DECIMAL, datetime → VT_DATE, a proxy or a Python
+    implementation (exposed) → VT_DISPATCH or VT_UNKNOWN (AddRef'ed), bytes →
+    VT_ARRAY|VT_UI1, another sequence → VT_ARRAY|VT_VARIANT; :data:`MISSING` → VT_ERROR
+    ``DISP_E_PARAMNOTFOUND``.
     """
     proxy = _proxy()
     v = var.value
@@ -775,6 +796,11 @@ def fill_variant(var: ole.VARIANT, value: object, abi: int) -> None:
         proxy.add_ref(value)
         var.vt = ole.VT_DISPATCH if value._idlgen_info_.dispatch else ole.VT_UNKNOWN
         v.punkVal = address
+    elif _expose().is_com_object(value):  # a Python implementation, exposed
+        expose = _expose()
+        dispatch = isinstance(value, IDispatch) or expose.answers(value, IID_IDispatch)
+        v.punkVal = expose.reference_to(value, d.IDISPATCH if dispatch else d.IUNKNOWN, abi)
+        var.vt = ole.VT_DISPATCH if dispatch else ole.VT_UNKNOWN
     elif isinstance(value, bytes | bytearray):
         var.vt = ole.VT_ARRAY | ole.VT_UI1
         v.parray = make_safearray(Scalar("u8"), list(value), None, abi)
@@ -920,7 +946,6 @@ def make_safearray(element: CType, value: object, scope: Scope | None, abi: int)
     data = ole.SAFEARRAY.from_address(address).pvData
     size = ctypes.sizeof(ctype)
     info = _iface_element(element, scope)
-    proxy = _proxy()
     try:
         for i, item in enumerate(value):
             slot = ctype.from_address(data + i * size)
@@ -934,8 +959,7 @@ def make_safearray(element: CType, value: object, scope: Scope | None, abi: int)
                 ole.decimal_from_python(item, slot)
             elif info is not None or vt in (ole.VT_UNKNOWN, ole.VT_DISPATCH):
                 if item is not None:
-                    slot.value = proxy.pointer_of(item, info)
-                    proxy.add_ref(item)
+                    slot.value = _expose().reference_to(item, info, abi)
             else:
                 slot.value = scalar_converter(_VT_ELEMENT[vt])(item)
     except BaseException:
@@ -1206,6 +1230,7 @@ class Plan:
                 return view
             if isinstance(target, Named) and target.kind == "iface":
                 info = b.scope.interface(target.name)
+                b.needs_ctx = True  # the convention comes with the call's context
                 return lambda frame, args, ctx: proxy.borrowed(frame.r, info, ctx.abi)
             if _is_char(target):
                 wide = isinstance(target, Scalar) and target.name == "char16"

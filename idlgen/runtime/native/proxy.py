@@ -17,8 +17,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from idlgen.runtime.connection import EventSink
 from idlgen.runtime.hresult import E_NOTIMPL, COMError
-from idlgen.runtime.interfaces import IDispatch, IUnknown, is_interface
+from idlgen.runtime.interfaces import ByRef, IDispatch, IUnknown, is_interface
 from idlgen.runtime.metadata import MemberInfo, ParamInfo
 from idlgen.runtime.native import _ffi
 from idlgen.runtime.native import description as d
@@ -329,6 +330,18 @@ def proxy_class(info: d.Interface, abi: int, cls: type | None = None) -> type[Na
             getter = accessors.get("propget")
             setter = accessors.get("propput") or accessors.get("propputref")
             namespace[name] = property(getter, setter)
+        if cls is not None and issubclass(cls, EventSink) and not info.dispatch:
+            for level in _chain(info)[1:]:
+                for m, member in _member_infos(level, class_for(level)):
+                    if m.kind == "method":
+                        namespace[member.python_name] = _event_call(
+                            namespace[member.python_name], m
+                        )
+        if info.dispatch:
+            from idlgen.runtime.native.dispatch import proxy_members
+
+            for name, member in proxy_members(info, cls).items():
+                namespace.setdefault(name, member)
         for name in getattr(base, "__abstractmethods__", ()):
             if name not in namespace:
                 namespace[name] = _not_described(info.name, name)
@@ -348,6 +361,36 @@ def proxy_class(info: d.Interface, abi: int, cls: type | None = None) -> type[Na
         return made
 
 
+def _event_call(call: Callable[..., Any], m: d.Method) -> Callable[..., Any]:
+    """A vtable method called the way events are fired (generated sink classes): every
+    parameter is an argument, ``[out]`` and ``[in, out]`` ones ByRef objects whose ``value``
+    is set from what the callee gave back; the result is None."""
+    params = [p for p in m.params if not p.retval]
+    outs = [p for p in m.params if p.direction != "in"]
+
+    def fire(self: Any, *args: Any) -> None:
+        if len(args) != len(params):
+            raise TypeError(f"{m.name}() takes {len(params)} argument(s), {len(args)} given")
+        inputs: list[Any] = []
+        refs: list[Any] = []
+        for p, arg in zip(params, args, strict=True):
+            if p.direction != "out":
+                inputs.append(arg.value if isinstance(arg, ByRef) else arg)
+            if p.direction != "in":
+                refs.append(arg)
+        result = call(self, *inputs)
+        values = [result] if len(outs) == 1 else list(result or ())
+        given = iter(refs)
+        for p, value in zip(outs, values, strict=False):
+            ref = next(given) if not p.retval else None
+            if isinstance(ref, ByRef):
+                ref.value = value
+
+    fire.__name__ = m.name
+    fire.__qualname__ = f"{m.name} (event)"
+    return fire
+
+
 def _not_described(interface: str, name: str) -> Any:
     def missing(self: Any, *args: Any, **kwargs: Any) -> Any:
         raise COMError(E_NOTIMPL, f"{interface}.{name} is not in the vtable description")
@@ -358,17 +401,35 @@ def _not_described(interface: str, name: str) -> Any:
 # --------------------------------------------------------------------------- making proxies
 
 
+def _exposed(address: int) -> Any:
+    """The Python object behind an interface pointer :func:`expose` made, or None."""
+    from idlgen.runtime.native.exposure import exposed_object
+
+    return exposed_object(address)
+
+
 def owned(address: int | None, info: d.Interface, abi: int, cls: type | None = None) -> Any:
-    """A proxy taking over the reference *address* holds (None for a null pointer)."""
+    """A proxy taking over the reference *address* holds (None for a null pointer); the
+    Python object itself for a pointer :func:`expose` made (the reference is given back)."""
     if not address:
         return None
+    obj = _exposed(address)
+    if obj is not None:
+        from idlgen.runtime.native.exposure import release_reference
+
+        release_reference(address, abi)
+        return obj
     return proxy_class(info, abi, cls)(address)
 
 
 def borrowed(address: int | None, info: d.Interface, abi: int) -> Any:
-    """A proxy with a reference of its own (AddRef'ed) to *address* (None for null)."""
+    """A proxy with a reference of its own (AddRef'ed) to *address* (None for null); the
+    Python object itself for a pointer :func:`expose` made."""
     if not address:
         return None
+    obj = _exposed(address)
+    if obj is not None:
+        return obj
     add_ref_pointer(address, abi)
     return owned(address, info, abi)
 
@@ -394,11 +455,6 @@ def pointer_of(value: object, expected: d.Interface | None) -> int:
     """The interface pointer to pass for *value*: a proxy of *expected* (or a derived
     interface; any interface for IUnknown/None).  TypeError otherwise."""
     if not isinstance(value, NativeProxy):
-        if isinstance(value, IUnknown):
-            raise TypeError(
-                f"{type(value).__name__} is a Python object, not a native proxy "
-                "(passing Python implementations to native code is not supported yet)"
-            )
         wanted = expected.name if expected is not None else "an interface"
         raise TypeError(f"expected a {wanted} proxy, got {type(value).__name__}")
     address = value._idlgen_ptr_
@@ -421,7 +477,8 @@ def wrap(
     *pointer* is an address (int) or a ctypes pointer; the proxy takes over the reference
     it holds unless *addref* (then it takes one of its own).  *abi* is the calling
     convention of the object's methods (``"default"`` or ``"ms"``).  The pointer is
-    trusted to be an *interface*: use :meth:`NativeProxy.QueryInterface` to ask.  Raises
+    trusted to be an *interface*: use :meth:`NativeProxy.QueryInterface` to ask.  A pointer
+    :func:`~idlgen.runtime.native.expose` made gives its Python object back.  Raises
     NullPointerError for a null pointer, DescriptionError when the class has no vtable
     description.
     """
@@ -445,4 +502,4 @@ def wrap(
         raise NullPointerError(f"null {info.name} pointer")
     if addref:
         add_ref_pointer(address, code)
-    return proxy_class(info, code, interface)(address)
+    return owned(address, info, code, interface)

@@ -48,7 +48,7 @@ class Scope:
         #: the package whose ``abi`` module has a layout another IDL file declares
         self.layout_packages = dict(layout_packages or {})
         self.interfaces: dict[str, d.Interface] = {}
-        for builtin in (d.IUNKNOWN, d.IDISPATCH, d.ICLASSFACTORY):
+        for builtin in d.BUILTINS:
             self.interfaces[builtin.name] = builtin
         for i in interfaces:
             self.interfaces[i.name] = i
